@@ -1,0 +1,232 @@
+"""Kruzhok: the additional-education module of a regional school information system."""
+import logging
+import os
+import secrets
+
+import click
+from flask import Flask, g, render_template, request, session, url_for
+from flask_compress import Compress
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from peewee import InterfaceError, OperationalError
+
+import models
+from models import Organisation, Role, SchoolYear, User, UserRole, db
+from web import DatabaseSessionInterface, static_version
+
+csrf = CSRFProtect()
+compress = Compress()
+login_manager = LoginManager()
+
+# The seed's top menu; a section becomes a link once its blueprint exists.
+MAIN_MENU = [
+    ('Управление', 'home.index'), ('Планирование', None), ('Обучение', None),
+    ('Расписание', None), ('Журнал', None), ('Отчеты', None), ('Ресурсы', None),
+    ('Одаренные дети', None), ('Аттестация', None),
+]
+HTMX_INTEGRITY = 'sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn'
+
+# Endpoints anyone may open; every other route needs a signed-in user.
+PUBLIC_ENDPOINTS = {
+    'static', 'auth.login', 'auth.login_post', 'auth.password_reset_request',
+    'auth.password_reset', 'health.live', 'health.ready',
+}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'none'; object-src 'none'")
+
+
+def _secret_key(instance_path):
+    path = os.path.join(instance_path, 'secret_key')
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        with open(path, 'w') as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    environment = os.environ.get('KRUZHOK_ENV', 'production')
+    app.config.from_mapping(
+        ENV_NAME=environment,
+        DATABASE_URL=os.environ.get('DATABASE_URL', 'sqlite:///' + os.path.join(app.instance_path, 'kruzhok.db')),
+        SESSION_IDLE_MINUTES=int(os.environ.get('SESSION_IDLE_MINUTES', 30)),
+        SESSION_ABSOLUTE_HOURS=int(os.environ.get('SESSION_ABSOLUTE_HOURS', 12)),
+        SESSION_COOKIE_NAME='kruzhok_session',
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE='Lax',
+        SESSION_COOKIE_SECURE=environment == 'production',
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=environment == 'production',
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=512 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
+        COMPRESS_MIMETYPES=['text/html', 'text/css', 'application/javascript',
+                            'text/javascript', 'application/json', 'text/plain', 'image/svg+xml'],
+        COMPRESS_ALGORITHM=['br', 'gzip'],
+        COMPRESS_MIN_SIZE=300,
+        COMPRESS_STREAMS=False,
+        MAIL_OUTBOX=os.environ.get('MAIL_OUTBOX', os.path.join(app.instance_path, 'outbox')),
+        PUBLIC_URL=os.environ.get('PUBLIC_URL', ''),
+    )
+    if os.environ.get('TRUSTED_HOSTS'):
+        app.config['TRUSTED_HOSTS'] = os.environ['TRUSTED_HOSTS'].split(',')
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get('SECRET_KEY'):
+        app.config['SECRET_KEY'] = os.environ.get('SECRET_KEY') or _secret_key(app.instance_path)
+
+    db.initialize(models.make_database(app.config['DATABASE_URL']))
+    app.session_interface = DatabaseSessionInterface()
+    csrf.init_app(app)
+    compress.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the session itself is server-side and revocable
+    login_manager.login_view = 'auth.login'
+    login_manager.login_message = 'Войдите в систему, чтобы открыть эту страницу.'
+    login_manager.login_message_category = 'info'
+    app.jinja_env.globals.update(static_version=static_version(app), htmx_integrity=HTMX_INTEGRITY)
+
+    @app.context_processor
+    def menu():
+        return {'main_menu': [(label, endpoint if endpoint in app.view_functions else None)
+                              for label, endpoint in MAIN_MENU]}
+
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_commands(app)
+    logging.getLogger('peewee').setLevel(logging.WARNING)
+    return app
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    user = User.get_or_none(User.id == int(user_id))
+    if user is None or user.is_blocked:
+        return None
+    return user
+
+
+def _register_request_hooks(app):
+    @app.before_request
+    def require_sign_in():
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        if request.headers.get('HX-Request'):
+            return '', 401, {'HX-Redirect': url_for('auth.login')}
+        return login_manager.unauthorized()
+
+    @app.before_request
+    def load_organisation():
+        g.organisation, g.roles, g.school_year = None, (), None
+        org_id = session.get('org_id')
+        if request.endpoint in PUBLIC_ENDPOINTS or org_id is None:
+            return
+        roles = list(UserRole.select(UserRole, Organisation, Role)
+                     .join_from(UserRole, Organisation)
+                     .join_from(UserRole, Role)
+                     .where(UserRole.user == current_user.id, UserRole.organisation == org_id))
+        if roles:
+            g.organisation = roles[0].organisation
+            g.roles = [ur.role for ur in roles]
+            g.school_year = (SchoolYear.select()
+                             .where(SchoolYear.organisation == org_id, SchoolYear.state == 'current')
+                             .first())
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault('Content-Security-Policy', CSP)
+        headers['X-Content-Type-Options'] = 'nosniff'
+        headers['X-Frame-Options'] = 'DENY'
+        headers['Referrer-Policy'] = 'strict-origin-when-cross-origin'
+        headers['Cross-Origin-Opener-Policy'] = 'same-origin'
+        if request.endpoint != 'static':
+            headers['Cache-Control'] = 'no-store'
+        if getattr(g, 'varies_on_hx', False):
+            response.vary.add('HX-Request')
+        return response
+
+    @app.teardown_appcontext
+    def close_database(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _register_blueprints(app):
+    from blueprints import auth, health, home
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(health.bp)
+
+
+def _register_error_handlers(app):
+    def page(status, title, text):
+        return render_template('error.html', status=status, title=title, text=text), status
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, 'Неверный запрос', 'Запрос не удалось разобрать. Вернитесь назад и повторите действие.')
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(e):
+        return page(400, 'Страница устарела', 'Форма устарела или открыта в другой вкладке. Обновите страницу и повторите действие.')
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, 'Нет доступа', 'У вашей роли нет права на это действие. Обратитесь к администратору вашей организации.')
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, 'Страница не найдена', 'Такой страницы нет или она вам недоступна. Проверьте адрес или вернитесь на главную.')
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, 'Файл слишком большой', 'Размер файла превышает допустимый. Разделите данные на несколько файлов поменьше.')
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(e):
+        app.logger.error('database unavailable: %s', type(e).__name__)
+        try:
+            db.close()
+        except Exception:
+            pass
+        return page(503, 'Сервис временно недоступен', 'База данных не отвечает. Подождите минуту и обновите страницу.')
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return page(500, 'Ошибка на сервере', 'Что-то пошло не так. Повторите действие; если ошибка повторится, сообщите в техподдержку.')
+
+
+def _register_commands(app):
+    @app.cli.command('migrate')
+    def migrate_command():
+        """Apply pending migrations."""
+        applied = models.migrate()
+        click.echo('Применены миграции: ' + (', '.join(applied) if applied else 'нет новых'))
+
+    @app.cli.command('seed-demo')
+    @click.option('--children', default=20000, show_default=True, help='How many children.')
+    @click.option('--organisations', default=300, show_default=True, help='How many organisations.')
+    @click.option('--seed', default=2024, show_default=True, help='Random seed.')
+    @click.option('--if-empty', is_flag=True, help='Do nothing when the region is already loaded.')
+    def seed_demo_command(children, organisations, seed, if_empty):
+        """Load the demo region (Сахалинская обл)."""
+        from services import demo
+        models.migrate()
+        if if_empty and models.Region.select().exists():
+            click.echo('Демо-регион уже загружен.')
+        else:
+            counts = demo.load_demo_region(children=children, organisations=organisations,
+                                           seed=seed, progress=demo.print_progress)
+            click.echo('Загружено: ' + ', '.join(f'{k}: {v}' for k, v in counts.items()))
+        click.echo('Демо-входы (пароль для всех: Demo-2024!):')
+        for login, password, who in demo.demo_sign_ins():
+            click.echo(f'  {login:<15} {who}')

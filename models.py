@@ -1,0 +1,590 @@
+"""The region's schema and the database handle.
+
+The schema itself is created by the files in ``migrations/``; these models are
+how the application reads and writes it.  Rules the database can hold (unique
+enrolment, one order number per organisation and year, foreign keys) are held
+there by indexes declared here and created by the migrations.
+"""
+import datetime
+import os
+from urllib.parse import urlparse, unquote
+
+from peewee import (
+    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
+    ForeignKeyField, IntegerField, Model, PostgresqlDatabase, SqliteDatabase,
+    TextField, AutoField, SQL,
+)
+
+from services.normalize import name_key, digits_key, document_key
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    'journal_mode': 'wal',
+    'foreign_keys': 1,
+    'busy_timeout': 10000,
+    'synchronous': 'normal',
+    'cache_size': -32000,
+}
+
+
+def make_database(url):
+    """Build a peewee database from ``sqlite:///path`` or ``postgresql://…``."""
+    parsed = urlparse(url)
+    if parsed.scheme == 'sqlite':
+        path = unquote(parsed.path)[1:]  # sqlite:///rel/path, sqlite:////abs/path
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10,
+                              check_same_thread=False)
+    if parsed.scheme in ('postgres', 'postgresql'):
+        return PostgresqlDatabase(
+            parsed.path.lstrip('/'),
+            host=parsed.hostname, port=parsed.port or 5432,
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            autorollback=True, connect_timeout=3)
+    raise ValueError('DATABASE_URL must start with sqlite:/// or postgresql://')
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+# --- Places and organisations -------------------------------------------------
+
+class Region(BaseModel):
+    name = CharField(max_length=200, unique=True)
+    code = CharField(max_length=8, unique=True)
+    # Regional settings: sign-in policy and the school-year calendar (MM-DD).
+    esia_only_since = DateField(default=datetime.date(2024, 7, 1))
+    next_year_from = CharField(max_length=5, default='04-01')
+    open_year_from = CharField(max_length=5, default='08-25')
+    close_year_by = CharField(max_length=5, default='09-05')
+    close_year_deadline = CharField(max_length=5, default='09-20')
+
+
+MUNICIPALITY_KINDS = {
+    'city_district': 'Городской округ',
+    'municipal_district': 'Муниципальный район',
+    'municipal_okrug': 'Муниципальный округ',
+}
+
+
+class Municipality(BaseModel):
+    region = ForeignKeyField(Region, backref='municipalities', on_delete='CASCADE')
+    name = CharField(max_length=200)
+    kind = CharField(max_length=32, default='city_district')
+
+    class Meta:
+        indexes = ((('region', 'name'), True),)
+
+
+class Settlement(BaseModel):
+    municipality = ForeignKeyField(Municipality, backref='settlements', on_delete='CASCADE')
+    name = CharField(max_length=200)
+
+    class Meta:
+        indexes = ((('municipality', 'name'), True),)
+
+
+ORGANISATION_KINDS = {
+    'school': 'Общеобразовательная',
+    'kindergarten': 'Дошкольная',
+    'odo': 'Дополнительное образование детей',
+    'college': 'Профессиональная',
+    'municipal_body': 'Муниципальный орган управления образованием',
+    'regional_body': 'Региональный орган управления образованием',
+}
+EDUCATIONAL_KINDS = ('school', 'kindergarten', 'odo', 'college')
+MANAGEMENT_KINDS = ('municipal_body', 'regional_body')
+
+
+class Organisation(BaseModel):
+    region = ForeignKeyField(Region, backref='organisations', on_delete='CASCADE')
+    municipality = ForeignKeyField(Municipality, null=True, backref='organisations')
+    settlement = ForeignKeyField(Settlement, null=True, backref='organisations')
+    # The management body that oversees this organisation (УО).
+    authority = ForeignKeyField('self', null=True, backref='subordinates')
+    kind = CharField(max_length=32, index=True)
+    short_name = CharField(max_length=255)
+    full_name = CharField(max_length=1000, default='')
+    name_key = CharField(max_length=255, index=True)
+    # Card fields (Карточка ОО).
+    legal_form = CharField(max_length=200, default='')
+    founders = TextField(default='')
+    director = CharField(max_length=255, default='')
+    deputies = TextField(default='')
+    legal_address = CharField(max_length=500, default='')
+    actual_address = CharField(max_length=500, default='')
+    phone = CharField(max_length=100, default='')
+    email = CharField(max_length=200, default='')
+    website = CharField(max_length=200, default='')
+    inn = CharField(max_length=12, default='')
+    kpp = CharField(max_length=9, default='')
+    ogrn = CharField(max_length=15, default='')
+    okpo = CharField(max_length=14, default='')
+    licence_number = CharField(max_length=100, default='')
+    licence_date = DateField(null=True)
+    capacity = IntegerField(null=True)
+    accessibility = TextField(default='')
+    internet = CharField(max_length=200, default='')
+    # Movement period: order dates must fall inside it.
+    movement_period_start = DateField(null=True)
+    movement_period_end = DateField(null=True)
+    version = IntegerField(default=1)
+
+    @property
+    def kind_label(self):
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_management_body(self):
+        return self.kind in MANAGEMENT_KINDS
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.short_name)
+        return super().save(*args, **kwargs)
+
+
+YEAR_STATES = {'current': 'Текущий', 'future': 'Будущий', 'closed': 'Закрыт'}
+
+
+class SchoolYear(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref='school_years', on_delete='CASCADE')
+    start_year = IntegerField()
+    state = CharField(max_length=16, default='current')
+    starts_on = DateField()
+    ends_on = DateField()
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((('organisation', 'start_year'), True),)
+
+    @property
+    def title(self):
+        return f'{self.start_year}/{self.start_year + 1}'
+
+
+# --- Programs and объединения -------------------------------------------------
+
+PROGRAM_FOCUSES = {
+    'technical': 'Техническая',
+    'natural_science': 'Естественнонаучная',
+    'sport': 'Физкультурно-спортивная',
+    'arts': 'Художественная',
+    'tourism': 'Туристско-краеведческая',
+    'social': 'Социально-гуманитарная',
+}
+
+
+class Program(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref='programs', on_delete='CASCADE')
+    focus = CharField(max_length=32)
+    name = CharField(max_length=255)
+    duration_years = IntegerField(default=1)
+    age_from = IntegerField(default=5)
+    age_to = IntegerField(default=18)
+    hours_per_week = IntegerField(default=2)
+    hours_per_year = IntegerField(default=72)
+    description = TextField(default='')
+    archived = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+    @property
+    def focus_label(self):
+        return PROGRAM_FOCUSES.get(self.focus, self.focus)
+
+
+# --- The registry of people ---------------------------------------------------
+
+GENDERS = {'M': 'М', 'F': 'Ж'}
+
+
+class Person(BaseModel):
+    """One record per person of the region, child or staff."""
+    surname = CharField(max_length=100)
+    name = CharField(max_length=100)
+    patronymic = CharField(max_length=100, default='')
+    no_patronymic = BooleanField(default=False)
+    birth_date = DateField()
+    gender = CharField(max_length=1)
+    snils = CharField(max_length=11, null=True)
+    citizenship = CharField(max_length=100, default='Российская Федерация')
+    phone = CharField(max_length=100, default='')
+    email = CharField(max_length=200, default='')
+    address = CharField(max_length=500, default='')
+    # Matching columns: casefolded, ё→е, spaces collapsed (never shown).
+    surname_key = CharField(max_length=100)
+    name_key = CharField(max_length=100)
+    patronymic_key = CharField(max_length=100, default='')
+    created_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = (
+            (('surname_key', 'name_key', 'birth_date'), False),
+            (('birth_date',), False),
+            (('snils',), False),
+        )
+
+    @property
+    def full_name(self):
+        return ' '.join(p for p in (self.surname, self.name, self.patronymic) if p)
+
+    @property
+    def gender_label(self):
+        return GENDERS.get(self.gender, '')
+
+    def fill_keys(self):
+        self.surname_key = name_key(self.surname)
+        self.name_key = name_key(self.name)
+        self.patronymic_key = name_key(self.patronymic)
+        self.snils = digits_key(self.snils) or None
+
+    def save(self, *args, **kwargs):
+        self.fill_keys()
+        return super().save(*args, **kwargs)
+
+
+DOCUMENT_KINDS = {
+    'passport_rf': 'Паспорт РФ',
+    'birth_certificate_rf': 'Свидетельство о рождении РФ',
+    'foreign': 'Иностранный документ',
+}
+
+
+class IdentityDocument(BaseModel):
+    person = ForeignKeyField(Person, backref='documents', on_delete='CASCADE')
+    kind = CharField(max_length=32)
+    foreign_kind = CharField(max_length=200, default='')
+    series = CharField(max_length=32, default='')
+    number = CharField(max_length=64)
+    number_key = CharField(max_length=96)  # series+number without separators
+    issued_on = DateField(null=True)
+    issued_by = CharField(max_length=500, default='')
+    division_code = CharField(max_length=7, default='')
+    civil_record_number = CharField(max_length=32, default='')  # номер актовой записи
+    is_current = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((('number_key',), False),)
+
+    def save(self, *args, **kwargs):
+        self.number_key = document_key(self.series, self.number)
+        return super().save(*args, **kwargs)
+
+    @property
+    def kind_label(self):
+        return DOCUMENT_KINDS.get(self.kind, self.kind)
+
+
+# --- Staff ---------------------------------------------------------------------
+
+QUALIFICATION_CATEGORIES = {
+    '': 'Без категории', 'first': 'Первая', 'highest': 'Высшая',
+    'conformity': 'Соответствие занимаемой должности',
+}
+
+
+class Employment(BaseModel):
+    person = ForeignKeyField(Person, backref='employments', on_delete='CASCADE')
+    organisation = ForeignKeyField(Organisation, backref='employments', on_delete='CASCADE')
+    position = CharField(max_length=200)
+    started_on = DateField(null=True)
+    dismissed_on = DateField(null=True)
+    education = CharField(max_length=500, default='')
+    qualification_category = CharField(max_length=32, default='')
+    experience_years = IntegerField(null=True)
+    pedagogical_experience_years = IntegerField(null=True)
+    work_phone = CharField(max_length=100, default='')
+    work_email = CharField(max_length=200, default='')
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((('organisation', 'dismissed_on'), False),)
+
+
+PORTFOLIO_KINDS = {
+    'course': 'Курсы', 'qualification': 'Повышение квалификации', 'award': 'Награда',
+    'publication': 'Публикация', 'attestation': 'Аттестация',
+}
+
+
+class PortfolioItem(BaseModel):
+    employment = ForeignKeyField(Employment, backref='portfolio', on_delete='CASCADE')
+    kind = CharField(max_length=32)
+    title = CharField(max_length=500)
+    issued_on = DateField(null=True)
+    issuer = CharField(max_length=500, default='')
+    hours = IntegerField(null=True)
+    document_number = CharField(max_length=100, default='')
+
+
+ASSOCIATION_KINDS = {'association': 'Объединение', 'class': 'Класс', 'group': 'Группа'}
+
+
+class Association(BaseModel):
+    """An объединение of an ОДО, or a class/group of a school or kindergarten."""
+    organisation = ForeignKeyField(Organisation, backref='associations', on_delete='CASCADE')
+    school_year = ForeignKeyField(SchoolYear, backref='associations', on_delete='CASCADE')
+    program = ForeignKeyField(Program, null=True, backref='associations')
+    kind = CharField(max_length=16, default='association')
+    name = CharField(max_length=255)
+    study_year = IntegerField(default=1)  # год обучения
+    grade = IntegerField(null=True)  # параллель of a school class
+    teacher = ForeignKeyField(Employment, null=True, backref='associations', on_delete='SET NULL')
+    capacity = IntegerField(default=15)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((('organisation', 'school_year', 'name'), True),)
+
+
+# --- Users, roles, sessions ---------------------------------------------------
+
+RIGHTS = {
+    'movement_book': 'Книга движения учащихся',
+    'pool': 'Просматривать список выпускников и выбывших',
+    'import_children': 'Импорт учеников',
+    'year_transition': 'Переход на новый учебный год',
+    'organisation_card': 'Карточка ОО',
+    'staff': 'Сведения о сотрудниках',
+    'monitoring': 'Мониторинг',
+    'users': 'Пользователи и роли',
+}
+MOVEMENT_BOOK_ACCESS = {'edit': 'Редактировать', 'view': 'Просматривать', 'none': 'нет доступа'}
+
+
+class Role(BaseModel):
+    """A named bundle of rights."""
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=200)
+    movement_book = CharField(max_length=8, default='none')
+    pool = BooleanField(default=False)
+    import_children = BooleanField(default=False)
+    year_transition = BooleanField(default=False)
+    organisation_card = BooleanField(default=False)
+    staff = BooleanField(default=False)
+    monitoring = BooleanField(default=False)
+    users = BooleanField(default=False)
+
+    def allows(self, right, level=None):
+        if right == 'movement_book':
+            order = {'none': 0, 'view': 1, 'edit': 2}
+            return order[self.movement_book] >= order[level or 'view']
+        return bool(getattr(self, right))
+
+
+class User(BaseModel):
+    login = CharField(max_length=64, unique=True)
+    password_hash = CharField(max_length=255, null=True)
+    person = ForeignKeyField(Person, null=True, backref='users', on_delete='SET NULL')
+    esia_oid = CharField(max_length=64, null=True, unique=True)
+    email = CharField(max_length=200, default='')
+    is_blocked = BooleanField(default=False)
+    is_break_glass = BooleanField(default=False)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    password_changed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+    # Flask-Login protocol.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self):
+        return str(self.id)
+
+    @property
+    def display_name(self):
+        return self.person.full_name if self.person_id else self.login
+
+
+class OrganisationCardChange(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref='card_changes', on_delete='CASCADE')
+    user = ForeignKeyField(User, null=True)
+    changed_at = DateTimeField(default=utcnow)
+    field = CharField(max_length=64)
+    old_value = TextField(default='')
+    new_value = TextField(default='')
+    reason = TextField(default='')
+
+
+class UserRole(BaseModel):
+    user = ForeignKeyField(User, backref='roles', on_delete='CASCADE')
+    organisation = ForeignKeyField(Organisation, backref='user_roles', on_delete='CASCADE')
+    role = ForeignKeyField(Role, on_delete='CASCADE')
+
+    class Meta:
+        indexes = ((('user', 'organisation', 'role'), True),)
+
+
+# --- Orders and the movement book ---------------------------------------------
+
+ORDER_KINDS = {
+    'enrolment': 'Зачисление',
+    'withdrawal': 'Выбытие',
+    'transfer': 'Перевод между объединениями',
+    'next_year': 'Перевод на следующий год',
+    'repeat': 'Оставление на повторное обучение',
+    'graduation': 'Выпуск',
+}
+WITHDRAWAL_REASONS = {
+    'parents_request': 'По заявлению родителей (законных представителей)',
+    'moved': 'Смена места жительства',
+    'other_organisation': 'Перевод в другую организацию',
+    'health': 'По состоянию здоровья',
+    'completed': 'Завершение обучения по программе',
+    'absence': 'Систематические пропуски занятий',
+    'other': 'Иная причина',
+}
+
+
+class Order(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref='orders', on_delete='CASCADE')
+    school_year = ForeignKeyField(SchoolYear, backref='orders', on_delete='CASCADE')
+    kind = CharField(max_length=16)
+    number = CharField(max_length=32, null=True)
+    document_date = DateField(null=True)
+    act_date = DateField(null=True)
+    status = CharField(max_length=16, default='draft')  # draft / committed
+    created_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+    committed_at = DateTimeField(null=True)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((('organisation', 'school_year', 'number'), True),)
+
+    @property
+    def kind_label(self):
+        return ORDER_KINDS.get(self.kind, self.kind)
+
+
+class OrderLine(BaseModel):
+    order = ForeignKeyField(Order, backref='lines', on_delete='CASCADE')
+    person = ForeignKeyField(Person, backref='order_lines', on_delete='CASCADE')
+    association_from = ForeignKeyField(Association, null=True, backref='lines_out')
+    association_to = ForeignKeyField(Association, null=True, backref='lines_in')
+    moved_on = DateField(null=True)
+    reason = CharField(max_length=32, default='')
+    destination = CharField(max_length=500, default='')
+
+    class Meta:
+        indexes = (
+            (('person', 'moved_on'), False),
+            (('order', 'person'), True),
+        )
+
+
+class Membership(BaseModel):
+    """A child in an объединение (or a class) from one movement to the next."""
+    person = ForeignKeyField(Person, backref='memberships', on_delete='CASCADE')
+    association = ForeignKeyField(Association, backref='memberships', on_delete='CASCADE')
+    organisation = ForeignKeyField(Organisation, backref='memberships', on_delete='CASCADE')
+    started_on = DateField()
+    ended_on = DateField(null=True)
+    start_line = ForeignKeyField(OrderLine, null=True, backref='memberships_started', on_delete='SET NULL')
+    end_line = ForeignKeyField(OrderLine, null=True, backref='memberships_ended', on_delete='SET NULL')
+    end_kind = CharField(max_length=16, default='')  # withdrawal / graduation / transfer…
+    end_reason = CharField(max_length=32, default='')
+    destination = CharField(max_length=500, default='')
+
+    class Meta:
+        indexes = (
+            (('organisation', 'ended_on'), False),
+            (('association', 'ended_on'), False),
+            (('person', 'ended_on'), False),
+            (('end_kind', 'ended_on'), False),
+        )
+
+
+# One open membership per child and объединение, held by the database.
+Membership.add_index(
+    Membership.index(Membership.person, Membership.association, unique=True,
+                     safe=True).where(Membership.ended_on.is_null()))
+
+
+class WebSession(BaseModel):
+    """A server-side session: the cookie carries a random id, the row holds the rest."""
+    key_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, null=True, backref='sessions', on_delete='CASCADE')
+    data = TextField(default='{}')
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow, index=True)
+    ip = CharField(max_length=64, default='')
+    user_agent = CharField(max_length=300, default='')
+
+
+class PasswordReset(BaseModel):
+    user = ForeignKeyField(User, backref='password_resets', on_delete='CASCADE')
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class AuditEvent(BaseModel):
+    id = AutoField()
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    login = CharField(max_length=64, default='')
+    organisation = ForeignKeyField(Organisation, null=True, on_delete='SET NULL')
+    ip = CharField(max_length=64, default='')
+    event = CharField(max_length=64, index=True)
+    object_type = CharField(max_length=32, default='')
+    object_id = CharField(max_length=64, default='')
+    result = CharField(max_length=16, default='ok')
+    details = TextField(default='')
+
+
+class Message(BaseModel):
+    """The internal inbox between organisations (e.g. a request to record a departure)."""
+    sender_organisation = ForeignKeyField(Organisation, backref='sent_messages', on_delete='CASCADE')
+    sender = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    recipient_organisation = ForeignKeyField(Organisation, backref='inbox', on_delete='CASCADE')
+    person = ForeignKeyField(Person, null=True, on_delete='SET NULL')
+    subject = CharField(max_length=300)
+    body = TextField(default='')
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((('recipient_organisation', 'read_at'), False),)
+
+
+class MonitoringSnapshot(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref='snapshots', on_delete='CASCADE')
+    taken_on = DateField()
+    card_percent = IntegerField()  # tenths of a percent
+    staff_percent = IntegerField()
+    portfolio_percent = IntegerField()
+
+    class Meta:
+        indexes = ((('organisation', 'taken_on'), True),)
+
+
+ALL_MODELS = [
+    Region, Municipality, Settlement, Organisation, User, OrganisationCardChange,
+    SchoolYear, Program, Person, IdentityDocument, Employment, Association,
+    PortfolioItem, Order, OrderLine, Membership, Role, UserRole, WebSession,
+    PasswordReset, AuditEvent, Message, MonitoringSnapshot,
+]
+
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'migrations')
+
+
+def migrate(database=None):
+    """Apply pending migration files; returns the names applied."""
+    from playhouse.migrations import Runner
+    return Runner(database or db.obj, directory=MIGRATIONS_DIR).up()

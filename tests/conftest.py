@@ -1,0 +1,110 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL when DATABASE_URL says so),
+emptied before every test; an app, a client that knows its CSRF token, and sign-in helpers."""
+import os
+import re
+
+import pytest
+
+import models
+from app import create_app
+from tests import factories
+
+KEPT_TABLES = {'role', 'schema_migration'}
+
+
+def is_postgres(url):
+    return url.startswith('postgres')
+
+
+@pytest.fixture(scope='session')
+def database_url(tmp_path_factory):
+    url = os.environ.get('DATABASE_URL', '')
+    if is_postgres(url):
+        database = models.make_database(url)
+        database.execute_sql('DROP SCHEMA IF EXISTS public CASCADE')
+        database.execute_sql('CREATE SCHEMA public')
+        database.close()
+    else:
+        url = 'sqlite:///' + str(tmp_path_factory.mktemp('db') / 'kruzhok-test.db')
+    database = models.make_database(url)
+    models.db.initialize(database)
+    models.migrate(database)
+    database.close()
+    return url
+
+
+def _empty_tables(database):
+    tables = [t for t in database.get_tables() if t not in KEPT_TABLES]
+    if isinstance(database, models.PostgresqlDatabase):
+        database.execute_sql('TRUNCATE %s RESTART IDENTITY CASCADE'
+                             % ', '.join(f'"{t}"' for t in tables))
+    else:
+        database.execute_sql('PRAGMA foreign_keys = OFF')
+        for table in tables:
+            database.execute_sql(f'DELETE FROM "{table}"')
+        database.execute_sql('PRAGMA foreign_keys = ON')
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        'TESTING': True,
+        'DATABASE_URL': database_url,
+        'SECRET_KEY': 'test-secret',
+        'MAIL_OUTBOX': str(tmp_path / 'outbox'),
+        'SESSION_COOKIE_SECURE': False,
+    })
+    _empty_tables(models.db.obj)
+    models.db.close()
+    yield app
+    models.db.close()
+
+
+class FormClient:
+    """A test client that adds the page's CSRF token to every form it posts."""
+
+    TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def csrf_token(self, page='/login'):
+        found = self.TOKEN.search(self.client.get(page).get_data(as_text=True))
+        assert found, f'no CSRF token on {page}'
+        return found.group(1)
+
+    def post_form(self, url, data=None, page=None, **kwargs):
+        data = dict(data or {})
+        data['csrf_token'] = self.csrf_token(page or ('/' if self.signed_in() else '/login'))
+        return self.client.post(url, data=data, **kwargs)
+
+    def signed_in(self):
+        return self.client.get('/', follow_redirects=False).status_code == 200
+
+    def sign_in(self, login, password=factories.PASSWORD, organisation=None):
+        data = {'login': login, 'password': password}
+        if organisation is not None:
+            data['organisation'] = organisation.id
+        return self.post_form('/login', data, page='/login')
+
+
+@pytest.fixture
+def client(app):
+    return FormClient(app.test_client())
+
+
+@pytest.fixture
+def region(app):
+    """A small region: the seed's sign-in chain with an ОДО, its administrator and teacher."""
+    with app.app_context():
+        return factories.region_tree()
+
+
+@pytest.fixture
+def admin_client(client, region):
+    response = client.sign_in('odo-admin', organisation=region.odo)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client

@@ -1,0 +1,67 @@
+"""Small, readable builders of test data."""
+import datetime
+from types import SimpleNamespace
+
+from models import (Employment, Municipality, Organisation, Person, Region, Role, SchoolYear,
+                    Settlement, User, UserRole)
+from services.passwords import hash_password
+
+PASSWORD = 'Demo-2024!'
+_HASH = None
+
+
+def password_hash():
+    global _HASH  # scrypt is slow on purpose; hash the shared test password once
+    if _HASH is None:
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+def organisation(region, municipality, settlement, kind, name, authority=None):
+    org = Organisation.create(region=region, municipality=municipality, settlement=settlement,
+                              kind=kind, short_name=name, full_name=name, authority=authority)
+    if kind not in ('municipal_body', 'regional_body'):
+        SchoolYear.create(organisation=org, start_year=2026, state='current',
+                          starts_on=datetime.date(2026, 9, 1), ends_on=datetime.date(2027, 8, 31))
+    return org
+
+
+def person(surname, name, patronymic='', birth_date=datetime.date(1985, 5, 17), gender='F',
+           snils=None):
+    return Person.create(surname=surname, name=name, patronymic=patronymic,
+                         birth_date=birth_date, gender=gender, snils=snils)
+
+
+def user(login, org, role_code, person=None, email=''):
+    account = User.create(login=login, password_hash=password_hash(), person=person, email=email)
+    UserRole.create(user=account, organisation=org, role=Role.get(Role.code == role_code))
+    return account
+
+
+def region_tree():
+    region = Region.create(name='Сахалинская обл', code='65')
+    city = Municipality.create(region=region, name='Городской округ Южно-Сахалинск')
+    other = Municipality.create(region=region, name='Корсаковский городской округ')
+    town = Settlement.create(municipality=city, name='Южно-Сахалинск, г.')
+    village = Settlement.create(municipality=city, name='Синегорск, с.')
+    korsakov = Settlement.create(municipality=other, name='Корсаков, г.')
+    body = organisation(region, city, None, 'municipal_body',
+                        'Департамент образования г. Южно-Сахалинска')
+    odo = organisation(region, city, town, 'odo', 'МАУДО Центр детского творчества', body)
+    other_odo = organisation(region, city, town, 'odo', 'МБУДО Дом детского творчества', body)
+    school = organisation(region, city, town, 'school', 'МАОУ СОШ № 1', body)
+    far_odo = organisation(region, other, korsakov, 'odo', 'МБУДО ЦДТ г. Корсакова')
+    admin_person = person('Смирнова', 'Ольга', 'Петровна', snils='11223344595')
+    teacher_person = person('Ёлкин', 'Иван', 'Сергеевич', gender='M')
+    Employment.create(person=admin_person, organisation=odo, position='Заместитель директора')
+    Employment.create(person=teacher_person, organisation=odo,
+                      position='Педагог дополнительного образования')
+    admin = user('odo-admin', odo, 'odo_admin', admin_person, email='admin@example.org')
+    UserRole.create(user=admin, organisation=other_odo, role=Role.get(Role.code == 'odo_admin'))
+    teacher = user('odo-teacher', odo, 'teacher', teacher_person)
+    specialist = user('uo-specialist', body, 'authority_specialist')
+    far_admin = user('far-admin', far_odo, 'odo_admin')
+    return SimpleNamespace(region=region, city=city, other=other, town=town, village=village,
+                           korsakov=korsakov, body=body, odo=odo, other_odo=other_odo,
+                           school=school, far_odo=far_odo, admin=admin, teacher=teacher,
+                           specialist=specialist, far_admin=far_admin)

@@ -1,0 +1,161 @@
+"""Flask glue shared by the blueprints: server-side sessions, page-or-fragment rendering,
+the current organisation and its rights, security headers."""
+import datetime
+import functools
+import hashlib
+import json
+import os
+import secrets
+
+from flask import abort, g, render_template, request, session
+from flask.sessions import SessionInterface, SessionMixin
+from flask_login import current_user
+from werkzeug.datastructures import CallbackDict
+
+from models import WebSession, utcnow
+from services import audit
+
+TOUCH_EVERY = datetime.timedelta(seconds=60)
+
+
+# --- Server-side sessions -----------------------------------------------------
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, key=None, row=None):
+        def on_update(_):
+            self.modified = True
+        super().__init__(initial, on_update)
+        self.key = key
+        self.row = row
+        self.modified = False
+        self.regenerate_requested = False
+
+    def regenerate(self):
+        """Give the session a new id (at sign-in), dropping the old record."""
+        self.regenerate_requested = True
+        self.modified = True
+
+    def revoke(self):
+        """Forget everything: the record goes, the cookie is cleared."""
+        self.clear()
+        self.regenerate_requested = True
+        self.modified = True
+
+
+def _hash(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class DatabaseSessionInterface(SessionInterface):
+    """The cookie carries a random id; the row holds the data, so sign-out revokes at once."""
+
+    def open_session(self, app, request):
+        if request.path.startswith('/static/') or request.path.startswith('/healthz'):
+            return ServerSession()
+        key = request.cookies.get(self.get_cookie_name(app))
+        if not key:
+            return ServerSession()
+        row = WebSession.get_or_none(WebSession.key_hash == _hash(key))
+        if row is None:
+            return ServerSession()
+        now = utcnow()
+        idle = datetime.timedelta(minutes=app.config['SESSION_IDLE_MINUTES'])
+        absolute = datetime.timedelta(hours=app.config['SESSION_ABSOLUTE_HOURS'])
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            row.delete_instance()
+            fresh = ServerSession()
+            fresh.expired = True
+            return fresh
+        return ServerSession(json.loads(row.data), key=key, row=row)
+
+    def save_session(self, app, session, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        if session.regenerate_requested and session.row is not None:
+            session.row.delete_instance()
+            session.row, session.key = None, None
+        if not session:
+            if session.key or session.regenerate_requested:
+                if session.row is not None:
+                    session.row.delete_instance()
+                response.delete_cookie(name, domain=domain, path=path)
+            return
+        now = utcnow()
+        user_id = session.get('_user_id')
+        if session.row is None:
+            session.key = secrets.token_urlsafe(32)
+            WebSession.create(key_hash=_hash(session.key), user=user_id,
+                              data=json.dumps(dict(session)), created_at=now, last_seen_at=now,
+                              ip=request.remote_addr or '',
+                              user_agent=(request.user_agent.string or '')[:300])
+        elif session.modified:
+            (WebSession.update(data=json.dumps(dict(session)), user=user_id, last_seen_at=now)
+             .where(WebSession.key_hash == session.row.key_hash).execute())
+        elif now - session.row.last_seen_at > TOUCH_EVERY:
+            (WebSession.update(last_seen_at=now)
+             .where(WebSession.key_hash == session.row.key_hash).execute())
+        else:
+            return
+        response.set_cookie(name, session.key, httponly=True, path=path, domain=domain,
+                            secure=self.get_cookie_secure(app),
+                            samesite=self.get_cookie_samesite(app))
+        response.vary.add('Cookie')
+
+
+# --- Page or fragment ---------------------------------------------------------
+
+def wants_fragment():
+    """True for an htmx request that swaps part of a page (not boosted, not history restore)."""
+    return (request.headers.get('HX-Request') == 'true'
+            and request.headers.get('HX-Request-Type') == 'partial'
+            and 'HX-History-Restore-Request' not in request.headers
+            and 'HX-Boosted' not in request.headers)
+
+
+def render(page, fragment, **context):
+    """Render the whole page, or only its partial for htmx; the response varies on HX-Request."""
+    g.varies_on_hx = True
+    return render_template(fragment if wants_fragment() else page, **context)
+
+
+# --- Current organisation and rights ------------------------------------------
+
+def client_ip():
+    return request.remote_addr or ''
+
+
+def audit_event(event, **kwargs):
+    user = current_user if getattr(current_user, 'is_authenticated', False) else None
+    kwargs.setdefault('user', user)
+    kwargs.setdefault('login', user.login if user else '')
+    kwargs.setdefault('organisation', getattr(g, 'organisation', None))
+    kwargs.setdefault('ip', client_ip())
+    return audit.record(event, **kwargs)
+
+
+def has_right(right, level=None):
+    return any(role.allows(right, level) for role in getattr(g, 'roles', ()))
+
+
+def requires_right(right, level=None):
+    """Refuse with 403 (and audit it) unless a role of the current organisation grants the right."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not has_right(right, level):
+                audit_event('access_denied', object_type='right', object_id=right, result='denied')
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def static_version(app):
+    """A short hash of the static files, appended to their URLs so they can be cached for a year."""
+    digest = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(app.static_folder)):
+        for name in sorted(files):
+            with open(os.path.join(folder, name), 'rb') as fh:
+                digest.update(fh.read())
+    return digest.hexdigest()[:10]
