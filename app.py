@@ -20,7 +20,7 @@ login_manager = LoginManager()
 
 # The seed's top menu; a section becomes a link once its blueprint exists.
 MAIN_MENU = [
-    ('Управление', 'home.index'), ('Планирование', None), ('Обучение', None),
+    ('Управление', 'home.index'), ('Планирование', None), ('Обучение', 'movement.book'),
     ('Расписание', None), ('Журнал', None), ('Отчеты', None), ('Ресурсы', None),
     ('Одаренные дети', None), ('Аттестация', None),
 ]
@@ -160,10 +160,9 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import auth, health, home
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(health.bp)
+    from blueprints import auth, esia, health, home, movement
+    for blueprint in (auth.bp, esia.bp, health.bp, home.bp, movement.bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_error_handlers(app):
