@@ -108,3 +108,52 @@ def admin_client(client, region):
     response = client.sign_in('odo-admin', organisation=region.odo)
     assert response.status_code == 303, response.get_data(as_text=True)
     return client
+
+
+# --- Browser tests: the app served in a thread, driven by Debian's Chromium ----------------
+
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+
+@pytest.fixture
+def live_server(app, region):
+    """The base URL of the app, served by a threaded WSGI server on a free loopback port."""
+    import threading
+    from werkzeug.serving import make_server
+
+    server = make_server('127.0.0.1', 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f'http://127.0.0.1:{server.server_port}'
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f'Chromium is needed for browser tests: install Debian package chromium ({CHROMIUM}).')
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_context_options():
+    """Override in a test module (or parametrize) to change viewport or turn JavaScript off."""
+    return {'viewport': {'width': 1280, 'height': 800}, 'locale': 'ru-RU'}
+
+
+@pytest.fixture
+def page(browser, browser_context_options):
+    context = browser.new_context(**browser_context_options)
+    context.set_default_timeout(10000)
+    page = context.new_page()
+    yield page
+    context.close()
