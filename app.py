@@ -1,4 +1,5 @@
 """Kruzhok: the additional-education module of a regional school information system."""
+import functools
 import logging
 import os
 import secrets
@@ -97,12 +98,25 @@ def create_app(test_config=None):
         return {'main_menu': [(label, endpoint if endpoint in app.view_functions else None)
                               for label, endpoint in MAIN_MENU]}
 
+    app.view_functions['static'] = _compressible(app.view_functions['static'])
     _register_request_hooks(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_commands(app)
     logging.getLogger('peewee').setLevel(logging.WARNING)
     return app
+
+
+def _compressible(static_view):
+    """Buffer static files so that Flask-Compress compresses them (they are small and cached for a year)."""
+    @functools.wraps(static_view)
+    def static(**kwargs):
+        response = static_view(**kwargs)
+        if response.status_code == 200:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
+    return static
 
 
 @login_manager.user_loader
@@ -114,6 +128,11 @@ def load_user(user_id):
 
 
 def _register_request_hooks(app):
+    @app.before_request
+    def database_reachable():
+        if getattr(session, 'database_down', False):
+            raise OperationalError('session store unavailable')
+
     @app.before_request
     def require_sign_in():
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
@@ -167,7 +186,8 @@ def _register_blueprints(app):
 
 def _register_error_handlers(app):
     def page(status, title, text):
-        return render_template('error.html', status=status, title=title, text=text), status
+        return render_template('error.html', status=status, title=title, text=text,
+                               database_down=status == 503), status
 
     @app.errorhandler(400)
     def bad_request(e):

@@ -42,7 +42,7 @@ def make_database(url):
             host=parsed.hostname, port=parsed.port or 5432,
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
-            autorollback=True, connect_timeout=3)
+            connect_timeout=3)
     raise ValueError('DATABASE_URL must start with sqlite:/// or postgresql://')
 
 

@@ -12,6 +12,8 @@ from flask.sessions import SessionInterface, SessionMixin
 from flask_login import current_user
 from werkzeug.datastructures import CallbackDict
 
+from peewee import InterfaceError, OperationalError
+
 from models import WebSession, utcnow
 from services import audit
 
@@ -55,7 +57,12 @@ class DatabaseSessionInterface(SessionInterface):
         key = request.cookies.get(self.get_cookie_name(app))
         if not key:
             return ServerSession()
-        row = WebSession.get_or_none(WebSession.key_hash == _hash(key))
+        try:
+            row = WebSession.get_or_none(WebSession.key_hash == _hash(key))
+        except (OperationalError, InterfaceError):
+            unavailable = ServerSession()
+            unavailable.database_down = True  # a before_request hook answers 503
+            return unavailable
         if row is None:
             return ServerSession()
         now = utcnow()
@@ -69,6 +76,8 @@ class DatabaseSessionInterface(SessionInterface):
         return ServerSession(json.loads(row.data), key=key, row=row)
 
     def save_session(self, app, session, response):
+        if getattr(session, 'database_down', False):
+            return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
