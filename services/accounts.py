@@ -57,13 +57,6 @@ def _count_failure(user, now):
     return 'sign_in_failed'
 
 
-def organisations_of(user):
-    """The user's organisations with their roles, for the switcher and for sign-in checks."""
-    return (UserRole.select(UserRole, )
-            .where(UserRole.user == user)
-            .order_by(UserRole.organisation))
-
-
 def end_all_sessions(user):
     return WebSession.delete().where(WebSession.user == user).execute()
 

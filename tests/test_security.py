@@ -154,3 +154,13 @@ def test_signed_in_user_sees_503_when_the_session_store_fails(admin_client, monk
     assert response.status_code == 503 and 'База данных не отвечает' in response.get_data(as_text=True)
     monkeypatch.undo()
     assert admin_client.get('/').status_code == 200  # recovers by itself
+
+
+def test_htmx_posts_need_the_csrf_header(admin_client):
+    assert admin_client.post('/logout', headers=HTMX).status_code == 400
+    assert admin_client.get('/').status_code == 200  # still signed in
+    page = admin_client.get('/').get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    response = admin_client.post('/logout', headers={**HTMX, 'X-CSRFToken': token})
+    assert response.status_code == 303
+    assert admin_client.get('/').status_code == 302
