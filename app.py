@@ -179,8 +179,8 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import auth, enrollment, esia, health, home, imports, movement
-    for blueprint in (auth.bp, enrollment.bp, esia.bp, health.bp, home.bp, imports.bp, movement.bp):
+    from blueprints import auth, enrollment, esia, health, home, imports, movement, programs
+    for blueprint in (auth.bp, enrollment.bp, esia.bp, health.bp, home.bp, imports.bp, movement.bp, programs.bp):
         app.register_blueprint(blueprint)
 
 
