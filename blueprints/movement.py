@@ -214,10 +214,11 @@ def order(order_id):
     return _order_page(order)
 
 
-def _order_page(order, errors=None, values=None, status=200):
+def _order_page(order, errors=None, values=None, status=200, refusals=()):
     lines = list(movement.order_lines(order))
-    warnings = movement.capacity_problems(order) if order.status == 'draft' else []
+    warnings = movement.capacity_problems(order) if order.status == 'draft' and not refusals else []
     return render_template('movement/order.html', order=order, lines=lines, warnings=warnings,
+                           refusals=refusals,
                            errors=errors or {}, values=values or order.__data__,
                            reasons=WITHDRAWAL_REASONS,
                            can_edit=has_right('movement_book', 'edit')), status
@@ -248,8 +249,7 @@ def order_commit(order_id):
         movement.commit_order(order, current_user.id, request.form.get('version', type=int))
     except Refused as error:
         audit_event('order_commit_refused', object_type='order', object_id=order.id, result='denied')
-        _refused(error)
-        return redirect(url_for('movement.order', order_id=order.id), 303)
+        return _order_page(Order.get_by_id(order.id), refusals=error.messages, status=409)
     audit_event('order_committed', object_type='order', object_id=order.id)
     flash(f'Приказ {movement.order_title(order)} проведён.', 'ok')
     return redirect(url_for('movement.order', order_id=order.id), 303)
