@@ -1,4 +1,316 @@
-"""Placeholder: filled by the imports work."""
-from flask import Blueprint
+"""«Импорт учеников»: templates, upload, validation report, «Поиск похожих пользователей
+системы», commit into the draft enrolment order; the inbox of departure requests."""
+import io
+import json
 
-bp = Blueprint('imports', __name__)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, request, send_file,
+                   url_for)
+from flask_login import current_user
+
+from models import ImportJob, ImportRow, Message, Order, Organisation, Person, utcnow
+from services import documents, import_jobs, import_template
+from services.import_parser import ImportRefused
+from web import audit_event, has_right, render, requires_right
+
+bp = Blueprint('imports', __name__, url_prefix='/imports')
+PAGE_SIZE = 100
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+
+@bp.record_once
+def _configure(state):
+    app = state.app
+    app.config.setdefault('IMPORT_WORKER', not app.testing)
+
+    @app.before_request
+    def _start_import_worker():
+        if app.config['IMPORT_WORKER']:
+            import_jobs.start_worker()
+
+
+@bp.app_template_filter('ru_iso_date')
+def ru_iso_date(value):
+    """'2015-09-01' → '01.09.2015'."""
+    return '.'.join(reversed(value.split('-'))) if value else ''
+
+
+@bp.app_template_filter('snils_format')
+def snils_format(value):
+    return documents.format_snils(value)
+
+
+@bp.app_context_processor
+def inbox_counter():
+    def unread():
+        if g.get('organisation') is None or not has_right('movement_book', 'edit'):
+            return 0
+        return Message.select().where(Message.recipient_organisation == g.organisation,
+                                      Message.read_at.is_null()).count()
+    return {'inbox_unread': unread}
+
+
+def _job_or_404(job_id):
+    job = ImportJob.get_or_none(ImportJob.id == job_id, ImportJob.organisation == g.organisation)
+    if job is None:
+        abort(404)
+    return job
+
+
+def _order_or_none(order_id):
+    if not order_id or not str(order_id).isdigit():
+        return None
+    return Order.get_or_none(Order.id == int(order_id), Order.organisation == g.organisation)
+
+
+@bp.get('/')
+@requires_right('import_children')
+def start():
+    recent = (ImportJob.select().where(ImportJob.organisation == g.organisation)
+              .order_by(ImportJob.id.desc()).limit(20))
+    return render('imports/index.html', 'imports/_history.html', layouts=import_template.LAYOUTS,
+                  recent=recent, active=import_jobs.active_import(g.organisation),
+                  order=_order_or_none(request.args.get('order')))
+
+
+@bp.get('/templates/<variant>.xlsx')
+@requires_right('import_children')
+def template(variant):
+    if variant not in import_template.LAYOUTS:
+        abort(404)
+    names = [name for _, name in import_jobs.organisation_associations(g.organisation, g.school_year).values()]
+    data = import_template.build_template(variant, names)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=import_template.LAYOUTS[variant]['file_name'])
+
+
+@bp.post('/')
+@requires_right('import_children')
+def upload():
+    upload = request.files.get('file')
+    order = _order_or_none(request.form.get('order'))
+    if upload is None or not upload.filename:
+        flash('Выберите файл для загрузки.', 'error')
+        return redirect(url_for('.start', order=order.id if order else None), 303)
+    data = upload.stream.read(current_app.config.get('IMPORT_MAX_BYTES', 5 * 1024 * 1024) + 1)
+    if len(data) > current_app.config.get('IMPORT_MAX_BYTES', 5 * 1024 * 1024):
+        abort(413)
+    try:
+        job = import_jobs.start_import(g.organisation, g.school_year, current_user, upload.filename,
+                                       data, order=order)
+    except import_jobs.ImportBusy:
+        active = import_jobs.active_import(g.organisation)
+        flash('В организации уже идёт импорт' + (f' файла «{active.file_name}»' if active else '')
+              + '. Завершите или отмените его, затем загрузите новый файл.', 'error')
+        return redirect(url_for('.start'), 303)
+    except ImportRefused as refusal:
+        audit_event('import_refused', object_type='import', result='refused', details=str(refusal)[:200])
+        flash(str(refusal), 'error')
+        return redirect(url_for('.start', order=order.id if order else None), 303)
+    audit_event('import_uploaded', object_type='import', object_id=job.id,
+                details=f'строк: {job.row_count}, с ошибками: {job.error_row_count}')
+    return redirect(url_for('.show', job_id=job.id), 303)
+
+
+@bp.get('/<int:job_id>')
+@requires_right('import_children')
+def show(job_id):
+    job = _job_or_404(job_id)
+    if job.status == 'validated':
+        return _report(job)
+    if job.status == 'resolving':
+        return _resolution(job)
+    if job.status in import_jobs.RUNNABLE:
+        return render('imports/progress.html', 'imports/_progress.html', job=job)
+    return render('imports/result.html', 'imports/result.html', job=job,
+                  rows=ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
+
+
+def _report(job):
+    rows = list(ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
+    problems = [(r, import_jobs.issues_of(r)) for r in rows]
+    problems = [(r, issues) for r, issues in problems if issues]
+    return render('imports/report.html', 'imports/report.html', job=job, problems=problems,
+                  unknown=json.loads(job.unknown_columns or '[]'),
+                  critical=sum(1 for r in rows if r.critical),
+                  clean=sum(1 for r, issues in [(r, import_jobs.issues_of(r)) for r in rows]
+                            if not import_jobs.row_has_errors(issues)))
+
+
+def _resolution(job):
+    page = request.args.get('page', '1')
+    page = max(int(page), 1) if page.isdigit() else 1
+    query = import_jobs.rows_for_resolution(job)
+    total = query.count()
+    rows = list(query.paginate(page, PAGE_SIZE))
+    return render('imports/resolve.html', 'imports/_rows.html', job=job,
+                  rows=[(r, import_jobs.values_of(r), json.loads(r.candidates)) for r in rows],
+                  page_number=page, pages=max(1, -(-total // PAGE_SIZE)),
+                  undecided=import_jobs.undecided_count(job),
+                  orders=import_jobs.draft_enrolment_orders(g.organisation),
+                  decisions=import_jobs.DECISIONS)
+
+
+@bp.get('/<int:job_id>/progress')
+@requires_right('import_children')
+def progress(job_id):
+    job = _job_or_404(job_id)
+    if job.status not in import_jobs.RUNNABLE:
+        if request.headers.get('HX-Request'):
+            return '', 200, {'HX-Redirect': url_for('.show', job_id=job.id)}
+        return redirect(url_for('.show', job_id=job.id), 303)
+    return render('imports/progress.html', 'imports/_progress.html', job=job)
+
+
+@bp.post('/<int:job_id>/skip')
+@requires_right('import_children')
+def skip(job_id):
+    job = _job_or_404(job_id)
+    try:
+        job = import_jobs.choose_skip_mode(job, request.form.get('mode', ''))
+    except ImportRefused as refusal:
+        flash(str(refusal), 'error')
+        return redirect(url_for('.show', job_id=job.id), 303)
+    if not import_jobs.runs_in_background(job):
+        import_jobs.run_job(job.id)
+    return redirect(url_for('.show', job_id=job.id), 303)
+
+
+@bp.post('/<int:job_id>/cancel')
+@requires_right('import_children')
+def cancel(job_id):
+    job = import_jobs.cancel(_job_or_404(job_id))
+    audit_event('import_cancelled', object_type='import', object_id=job.id)
+    flash('Импорт отменён: в регистр и приказ ничего не записано.', 'ok')
+    return redirect(url_for('.start'), 303)
+
+
+@bp.get('/<int:job_id>/rejected.xlsx')
+@requires_right('import_children')
+def rejected(job_id):
+    job = _job_or_404(job_id)
+    data = import_template.rejected_workbook(import_jobs.rejected_rows(job))
+    audit_event('import_rejected_export', object_type='import', object_id=job.id)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f'Отклонённые строки импорта {job.id}.xlsx')
+
+
+@bp.post('/<int:job_id>/rows/<int:row_id>')
+@requires_right('import_children')
+def decide(job_id, row_id):
+    job = _job_or_404(job_id)
+    choice = request.form.get(f'row-{row_id}', '')
+    try:
+        _apply_choice(job, row_id, choice)
+    except ImportRefused as refusal:
+        flash(str(refusal), 'error')
+    if request.headers.get('HX-Request'):
+        return render('imports/_decided.html', 'imports/_decided.html', job=job,
+                      undecided=import_jobs.undecided_count(job))
+    return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')) + f'#row-{row_id}', 303)
+
+
+def _apply_choice(job, row_id, choice):
+    decision, _, person = choice.partition(':')
+    import_jobs.decide(job, row_id, decision, int(person) if person.isdigit() else None)
+
+
+@bp.post('/<int:job_id>/decisions')
+@requires_right('import_children')
+def decisions(job_id):
+    """The whole page's choices at once (the «Ок» form, or «Сохранить решения» without JavaScript)."""
+    job = _job_or_404(job_id)
+    errors = []
+    for key, choice in request.form.items():
+        if key.startswith('row-') and key[4:].isdigit():
+            try:
+                _apply_choice(job, int(key[4:]), choice)
+            except ImportRefused as refusal:
+                errors.append(str(refusal))
+    for message in errors[:5]:
+        flash(message, 'error')
+    if request.form.get('action') != 'commit' or errors:
+        return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
+    try:
+        job = import_jobs.request_commit(job, _order_or_none(request.form.get('order')))
+    except ImportRefused as refusal:
+        flash(str(refusal), 'error')
+        return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
+    if not import_jobs.runs_in_background(job):
+        job = import_jobs.run_job(job.id)
+    audit_event('import_commit', object_type='import', object_id=job.id, result=job.status,
+                details=f'использовано: {job.used_count}, создано: {job.created_count}, '
+                        f'проигнорировано: {job.ignored_count}')
+    if job.status == 'committed':
+        flash(f'Импорт записан в приказ: использовано найденных — {job.used_count}, '
+              f'создано новых — {job.created_count}, проигнорировано — {job.ignored_count}.', 'ok')
+    return redirect(url_for('.show', job_id=job.id), 303)
+
+
+@bp.get('/<int:job_id>/print')
+@requires_right('import_children')
+def print_view(job_id):
+    job = _job_or_404(job_id)
+    rows = [(r, import_jobs.values_of(r), json.loads(r.candidates))
+            for r in import_jobs.rows_for_resolution(job)]
+    return render('imports/print.html', 'imports/print.html', job=job, rows=rows,
+                  decisions=import_jobs.DECISIONS)
+
+
+# --- «Запросить выбытие» and the inbox -----------------------------------------------
+
+@bp.post('/<int:job_id>/rows/<int:row_id>/departure')
+@requires_right('import_children')
+def request_departure(job_id, row_id):
+    job = _job_or_404(job_id)
+    row = ImportRow.get_or_none(ImportRow.id == row_id, ImportRow.job == job)
+    if row is None:
+        abort(404)
+    person_id, _, org_id = request.form.get('target', '').partition(':')
+    candidate = next((c for c in json.loads(row.candidates)
+                      if str(c['person_id']) == person_id and c['group'] == 'other'
+                      and any(str(o['id']) == org_id for o in c['organisations'])), None)
+    if candidate is None:
+        abort(404)
+    recipient = Organisation.get_by_id(int(org_id))
+    person = Person.get_by_id(candidate['person_id'])
+    Message.create(
+        sender_organisation=g.organisation, sender=current_user, recipient_organisation=recipient,
+        person=person, subject=f'Запрос на выбытие: {person.full_name}',
+        body=(f'Организация «{g.organisation.short_name}» зачисляет ребёнка '
+              f'{person.full_name}, {person.birth_date.strftime("%d.%m.%Y")} г. р., и просит '
+              f'оформить его выбытие приказом в вашей организации, если он у вас больше не '
+              f'занимается. Контакт: {current_user.display_name}.'))
+    audit_event('departure_requested', object_type='person', object_id=person.id,
+                details=f'организации {recipient.id}')
+    flash(f'Запрос на выбытие отправлен в «{recipient.short_name}».', 'ok')
+    return redirect(url_for('.show', job_id=job.id) + f'#row-{row_id}', 303)
+
+
+@bp.get('/inbox')
+@requires_right('movement_book', 'edit')
+def inbox():
+    messages = (Message.select(Message, Organisation)
+                .join(Organisation, on=Message.sender_organisation)
+                .where(Message.recipient_organisation == g.organisation)
+                .order_by(Message.created_at.desc()).limit(200))
+    return render('imports/inbox.html', 'imports/inbox.html', messages=messages)
+
+
+@bp.post('/inbox/<int:message_id>/read')
+@requires_right('movement_book', 'edit')
+def mark_read(message_id):
+    updated = (Message.update(read_at=utcnow())
+               .where(Message.id == message_id, Message.recipient_organisation == g.organisation,
+                      Message.read_at.is_null()).execute())
+    if not updated and not Message.select().where(
+            Message.id == message_id, Message.recipient_organisation == g.organisation).exists():
+        abort(404)
+    return redirect(url_for('.inbox'), 303)
+
+
+# --- A dedicated worker process: `flask --app app imports worker` -----------------------
+
+@bp.cli.command('worker')
+def worker_command():
+    """Run import jobs in this process until stopped (instead of the in-app thread)."""
+    import_jobs.work_forever()

@@ -65,3 +65,26 @@ def region_tree():
                            korsakov=korsakov, body=body, odo=odo, other_odo=other_odo,
                            school=school, far_odo=far_odo, admin=admin, teacher=teacher,
                            specialist=specialist, far_admin=far_admin)
+
+
+# --- Imports of children (issue 6) -------------------------------------------------------
+
+def import_setup(org, names=('1а Бисер', '2б Робототехника'), order_number='15'):
+    """Объединения of the current year and a draft enrolment order, for import tests."""
+    from models import Association, Order, Program
+    year = SchoolYear.get(SchoolYear.organisation == org, SchoolYear.state == 'current')
+    program = Program.create(organisation=org, focus='arts', name='Бисероплетение')
+    associations = [Association.create(organisation=org, school_year=year, program=program,
+                                       name=name, capacity=30) for name in names]
+    order = Order.create(organisation=org, school_year=year, kind='enrolment',
+                         number=order_number, document_date=datetime.date(2026, 9, 1),
+                         act_date=datetime.date(2026, 9, 1))
+    return SimpleNamespace(year=year, program=program, associations=associations, order=order)
+
+
+def child_with_certificate(surname, name, patronymic, birth_date, gender='F', snils=None,
+                           series='II-ФВ', number='123456'):
+    from models import IdentityDocument
+    child = person(surname, name, patronymic, birth_date=birth_date, gender=gender, snils=snils)
+    IdentityDocument.create(person=child, kind='birth_certificate_rf', series=series, number=number)
+    return child

@@ -1,0 +1,389 @@
+"""The life of an import: upload → validation report → similar-person search → decisions →
+commit into the draft enrolment order.  Plain functions, no Flask.
+
+State lives in the database (``ImportJob``, ``ImportRow``), so a page reload or a restarted
+worker finds the import where it was.  Long steps (matching, commit) are claimed by one
+runner through a conditional UPDATE and keep a heartbeat; a step whose runner stopped
+beating is taken over by the next poll.  Matching writes one batch per transaction with
+the cursor, so it resumes; the commit is one transaction, so it happens whole or not at all.
+One active import per organisation is held by a unique column.
+"""
+import datetime
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+
+from peewee import IntegrityError
+
+from models import (IMPORT_ACTIVE_STATUSES, Association, IdentityDocument, ImportJob, ImportRow,
+                    Order, Person, db, utcnow)
+from services import import_parser, movement, similar_people
+from services.normalize import name_key
+from services.import_parser import ImportRefused
+from services.movement import Refused
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_FROM = 1000       # rows; fewer are matched and committed within the request
+BATCH = 500
+STALE_AFTER = datetime.timedelta(seconds=30)
+POLL_SECONDS = 1.0
+DECISIONS = {'use': 'Использовать найденного', 'new': 'Создать нового', 'ignore': 'Игнорировать запись'}
+RUNNABLE = ('queued', 'matching', 'commit_queued', 'committing')
+
+
+class ImportBusy(Exception):
+    """Another import of the organisation is active."""
+
+
+# --- Upload and validation ---------------------------------------------------------
+
+def organisation_associations(organisation, school_year):
+    """{name key: (id, name)} of the organisation's объединения of the year (what the file may name)."""
+    query = Association.select(Association.id, Association.name).where(
+        Association.organisation == organisation)
+    if school_year is not None:
+        query = query.where(Association.school_year == school_year)
+    return {name_key(a.name): (a.id, a.name) for a in query.order_by(Association.name)}
+
+
+def active_import(organisation):
+    return ImportJob.get_or_none(ImportJob.active_organisation == organisation.id)
+
+
+def start_import(organisation, school_year, user, file_name, data, order=None, today=None):
+    """Check, parse and validate a file; keep its rows. Raises ImportRefused or ImportBusy."""
+    if active_import(organisation) is not None:
+        raise ImportBusy()
+    parsed = import_parser.parse_file(file_name, data, organisation_associations(organisation, school_year), today)
+    if not parsed.rows:
+        raise ImportRefused('В файле нет ни одной строки с данными под заголовком. '
+                            'Заполните строки начиная с 4-й и загрузите снова.')
+    try:
+        with db.atomic():
+            job = ImportJob.create(
+                organisation=organisation, user=user, order=order, active_organisation=organisation.id,
+                file_name=os.path.basename(file_name)[:255], row_count=len(parsed.rows),
+                error_row_count=sum(1 for r in parsed.rows if r.has_errors),
+                unknown_columns=json.dumps(parsed.unknown_columns, ensure_ascii=False))
+            fields = [ImportRow.job, ImportRow.row_number, ImportRow.values, ImportRow.issues,
+                      ImportRow.critical, ImportRow.duplicate_of]
+            data_rows = [(job.id, r.number, json.dumps(r.values, ensure_ascii=False),
+                          json.dumps([i.__dict__ for i in r.issues], ensure_ascii=False),
+                          r.critical, r.duplicate_of) for r in parsed.rows]
+            for start in range(0, len(data_rows), 500):
+                ImportRow.insert_many(data_rows[start:start + 500], fields=fields).execute()
+    except IntegrityError:
+        raise ImportBusy() from None
+    return job
+
+
+def issues_of(row):
+    return json.loads(row.issues)
+
+
+def values_of(row):
+    return json.loads(row.values)
+
+
+def row_has_errors(issues):
+    return any(i['severity'] in ('critical', 'cell') for i in issues)
+
+
+def rejected_rows(job):
+    """[(row number, {column: value found}, [reasons])] of the rows that will not be imported."""
+    query = ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number)
+    if job.skip_mode:
+        query = query.where(ImportRow.decision == 'skip')
+    out = []
+    for row in query:
+        issues = [i for i in issues_of(row) if i['severity'] != 'warning']
+        if not issues and not job.skip_mode:
+            continue
+        found = values_of(row).get('_raw', {})
+        out.append((row.row_number, found, [f"{i['column']}: {i['message']}" for i in issues]))
+    return out
+
+
+def choose_skip_mode(job, mode):
+    """«пропустить строки с ошибками» (rows) or «пропустить ячейки с ошибками» (cells)."""
+    if mode not in ('rows', 'cells'):
+        raise ImportRefused('Выберите, что пропустить: строки с ошибками или ячейки с ошибками.')
+    with db.atomic():
+        rows = list(ImportRow.select(ImportRow.id, ImportRow.issues, ImportRow.critical)
+                    .where(ImportRow.job == job))
+        skipped = [r.id for r in rows
+                   if r.critical or (mode == 'rows' and row_has_errors(json.loads(r.issues)))]
+        ImportRow.update(decision='').where(ImportRow.job == job).execute()
+        for start in range(0, len(skipped), 500):
+            ImportRow.update(decision='skip').where(ImportRow.id.in_(skipped[start:start + 500])).execute()
+        taken = len(rows) - len(skipped)
+        if not taken:
+            raise ImportRefused('После пропуска строк с ошибками не осталось ни одной строки. '
+                                'Исправьте файл и загрузите его снова.')
+        changed = (ImportJob.update(skip_mode=mode, status='queued', progress_done=0,
+                                    progress_total=taken, claimed_by='', heartbeat_at=None)
+                   .where(ImportJob.id == job.id, ImportJob.status == 'validated').execute())
+        if not changed:
+            raise ImportRefused('Этот импорт уже не ждёт решения по ошибкам. Обновите страницу.')
+    return ImportJob.get_by_id(job.id)
+
+
+def cancel(job):
+    with db.atomic():
+        (ImportJob.update(status='cancelled', active_organisation=None, finished_at=utcnow())
+         .where(ImportJob.id == job.id, ImportJob.status.in_(('validated', 'resolving', 'failed')))
+         .execute())
+    return ImportJob.get_by_id(job.id)
+
+
+def runs_in_background(job):
+    return job.progress_total > BACKGROUND_FROM
+
+
+# --- Claiming a step ------------------------------------------------------------------
+
+def claim(job_id, runner):
+    """Take a runnable job whose runner is absent or silent; True when it is ours now."""
+    now = utcnow()
+    taken = (ImportJob.update(claimed_by=runner, heartbeat_at=now)
+             .where(ImportJob.id == job_id, ImportJob.status.in_(RUNNABLE),
+                    (ImportJob.claimed_by == '') | (ImportJob.heartbeat_at.is_null())
+                    | (ImportJob.heartbeat_at < now - STALE_AFTER))
+             .execute())
+    return bool(taken)
+
+
+def run_job(job_id, runner=None):
+    """Do the job's next long step if nobody else is doing it. Returns the job."""
+    runner = runner or f'{os.getpid()}-{uuid.uuid4().hex[:8]}'
+    if not claim(job_id, runner):
+        return ImportJob.get_by_id(job_id)
+    job = ImportJob.get_by_id(job_id)
+    try:
+        if job.status in ('queued', 'matching'):
+            match(job, runner)
+        elif job.status in ('commit_queued', 'committing'):
+            commit(job, runner)
+    except _Overtaken:
+        pass
+    except Exception:  # a bug or an outage: say so on the page, keep the rows
+        log.exception('import %s failed', job_id)
+        (ImportJob.update(status='failed', claimed_by='', error='Сбой при обработке импорта. '
+                          'Повторите действие; если ошибка повторится, сообщите в техподдержку.')
+         .where(ImportJob.id == job_id).execute())
+    return ImportJob.get_by_id(job_id)
+
+
+def run_pending(runner=None):
+    """Run every runnable job once (the worker's poll); returns how many were run."""
+    ran = 0
+    stale = utcnow() - STALE_AFTER
+    query = (ImportJob.select(ImportJob.id)
+             .where(ImportJob.status.in_(RUNNABLE),
+                    (ImportJob.claimed_by == '') | (ImportJob.heartbeat_at < stale)
+                    | ImportJob.heartbeat_at.is_null())
+             .order_by(ImportJob.id))
+    for (job_id,) in query.tuples():
+        run_job(job_id, runner)
+        ran += 1
+    return ran
+
+
+# --- Matching ------------------------------------------------------------------------------
+
+def _rows_to_match(job):
+    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision != 'skip')
+            .order_by(ImportRow.row_number))
+
+
+def match(job, runner):
+    """Find similar people for the taken rows, batch by batch, resuming from the cursor."""
+    ImportJob.update(status='matching').where(ImportJob.id == job.id).execute()
+    rows = list(_rows_to_match(job))
+    done = job.progress_done
+    while done < len(rows):
+        batch = rows[done:done + BATCH]
+        incoming = [similar_people.Incoming.from_values(values_of(r)) for r in batch]
+        found = similar_people.find_similar(incoming, job.organisation_id, batch=BATCH)
+        with db.atomic():
+            for row, candidates in zip(batch, found):
+                exact = next((c for c in candidates if c.exact), None)
+                (ImportRow.update(candidates=json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
+                                  decision='use' if exact else ('new' if not candidates else ''),
+                                  chosen_person=exact.person_id if exact else None)
+                 .where(ImportRow.id == row.id).execute())
+            done += len(batch)
+            beating = (ImportJob.update(progress_done=done, heartbeat_at=utcnow())
+                       .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
+            if not beating:
+                raise _Overtaken()
+    (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
+     .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
+
+
+class _Overtaken(Exception):
+    """Another runner took the job over (this one was too slow); stop quietly."""
+
+
+# --- Decisions ---------------------------------------------------------------------------
+
+def rows_for_resolution(job):
+    return _rows_to_match(job)
+
+
+def decide(job, row_id, decision, person_id=None):
+    """Record the administrator's choice for one row; a person must be one of the row's candidates."""
+    if job.status != 'resolving':
+        raise ImportRefused('Решения по строкам уже не принимаются: импорт не на этапе поиска похожих.')
+    row = ImportRow.get_or_none(ImportRow.id == row_id, ImportRow.job == job,
+                                ImportRow.decision != 'skip')
+    if row is None:
+        raise ImportRefused('Строка импорта не найдена. Обновите страницу.')
+    if decision not in DECISIONS:
+        raise ImportRefused('Выберите действие: использовать найденного, создать нового или игнорировать запись.')
+    chosen = None
+    if decision == 'use':
+        ids = [c['person_id'] for c in json.loads(row.candidates)]
+        if person_id not in ids:
+            raise ImportRefused(f'Строка {row.row_number}: выберите одного из найденных похожих учащихся.')
+        chosen = person_id
+    row.decision, row.chosen_person = decision, chosen
+    row.save(only=[ImportRow.decision, ImportRow.chosen_person])
+    return row
+
+
+def undecided_count(job):
+    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision == '').count())
+
+
+def request_commit(job, order):
+    """Queue the commit into ``order`` once every row is decided."""
+    if job.status != 'resolving':
+        raise ImportRefused('Импорт не ждёт подтверждения. Обновите страницу.')
+    left = undecided_count(job)
+    if left:
+        raise ImportRefused(f'Не принято решение по {left} строкам. Выберите действие для каждой строки.')
+    _check_order(job, order)
+    (ImportJob.update(status='commit_queued', order=order, claimed_by='', heartbeat_at=None,
+                      error='', progress_done=0)
+     .where(ImportJob.id == job.id, ImportJob.status == 'resolving').execute())
+    return ImportJob.get_by_id(job.id)
+
+
+def _check_order(job, order):
+    if order is None or order.organisation_id != job.organisation_id:
+        raise ImportRefused('Выберите черновик приказа о зачислении вашей организации.')
+    if order.kind != 'enrolment' or order.status != 'draft':
+        raise ImportRefused(f'Приказ {movement.order_title(order)} — не черновик приказа о зачислении. '
+                            'Выберите черновик или создайте его в книге движения.')
+
+
+def draft_enrolment_orders(organisation):
+    return (Order.select().where(Order.organisation == organisation, Order.kind == 'enrolment',
+                                 Order.status == 'draft')
+            .order_by(Order.document_date.desc(), Order.id.desc()))
+
+
+# --- Commit: one transaction -------------------------------------------------------------
+
+def commit(job, runner):
+    """Create the new people, put every decided child into the draft order, all or nothing."""
+    ImportJob.update(status='committing').where(ImportJob.id == job.id).execute()
+    order = Order.get_or_none(Order.id == job.order_id)
+    rows = list(ImportRow.select().where(ImportRow.job == job, ImportRow.decision.in_(('use', 'new')))
+                .order_by(ImportRow.row_number))
+    counts = {'use': 0, 'new': 0}
+    warnings = []
+    try:
+        _check_order(job, order)
+        with movement.write_transaction():
+            by_association = {}
+            for row in rows:
+                values = values_of(row)
+                person_id = row.chosen_person_id if row.decision == 'use' else create_person(values).id
+                counts[row.decision] += 1
+                row.result_person = person_id
+                row.save(only=[ImportRow.result_person])
+                by_association.setdefault(values['association_id'], []).append(person_id)
+            for association_id, person_ids in by_association.items():
+                association = Association.get_or_none(Association.id == association_id)
+                result = movement.add_children_to_draft(order, person_ids, association)
+                if result.refusals:
+                    raise Refused(*result.refusals.values())
+                warnings.extend(result.warnings)
+            ignored = ImportRow.select().where(ImportRow.job == job, ImportRow.decision == 'ignore').count()
+            finished = (ImportJob.update(status='committed', active_organisation=None, claimed_by='',
+                                         finished_at=utcnow(), used_count=counts['use'],
+                                         created_count=counts['new'], ignored_count=ignored,
+                                         progress_done=len(rows), error='\n'.join(warnings))
+                        .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
+            if not finished:
+                raise _Overtaken()
+    except (Refused, ImportRefused) as refusal:
+        messages = getattr(refusal, 'messages', None) or [str(refusal)]
+        (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None,
+                          error='\n'.join(messages))
+         .where(ImportJob.id == job.id).execute())
+    except _Overtaken:
+        pass
+
+
+def create_person(values):
+    """A new registry person (and documents) from a row's values."""
+    person = Person.create(
+        surname=values['surname'], name=values['name'], patronymic=values['patronymic'],
+        no_patronymic=values.get('no_patronymic', False),
+        birth_date=datetime.date.fromisoformat(values['birth_date']), gender=values['gender'],
+        snils=values.get('snils') or None,
+        citizenship=values.get('citizenship') or 'Российская Федерация',
+        phone=values.get('phone', ''), email=values.get('email', ''), address=values.get('address', ''))
+    for key, kind in (('passport', 'passport_rf'), ('certificate', 'birth_certificate_rf'), ('foreign', 'foreign')):
+        doc = values.get(key)
+        if not doc:
+            continue
+        IdentityDocument.create(
+            person=person, kind=kind, foreign_kind=doc.get('kind', '') if kind == 'foreign' else '',
+            series=doc['series'], number=doc['number'],
+            issued_on=datetime.date.fromisoformat(doc['issued_on']) if doc.get('issued_on') else None,
+            issued_by=doc.get('issued_by', ''), division_code=doc.get('division_code', ''),
+            civil_record_number=values.get('civil_record_number', '') if kind == 'birth_certificate_rf' else '')
+    return person
+
+
+# --- The worker --------------------------------------------------------------------------
+
+_worker_lock = threading.Lock()
+_worker = None
+
+
+def start_worker(poll_seconds=POLL_SECONDS):
+    """A daemon thread of this process that polls for runnable imports (one per process)."""
+    global _worker
+    with _worker_lock:
+        if _worker is not None and _worker.is_alive():
+            return _worker
+        _worker = threading.Thread(target=work_forever, args=(poll_seconds,), daemon=True,
+                                   name='import-worker')
+        _worker.start()
+        return _worker
+
+
+def work_forever(poll_seconds=POLL_SECONDS, stop=None):
+    runner = f'worker-{os.getpid()}-{uuid.uuid4().hex[:6]}'
+    while stop is None or not stop.is_set():
+        try:
+            run_pending(runner)
+        except Exception:  # the database may be down or not migrated yet; try again later
+            log.warning('import worker poll failed', exc_info=True)
+        finally:
+            if not db.is_closed():
+                db.close()
+        time.sleep(poll_seconds)
+
+
+def is_active(job):
+    return job.status in IMPORT_ACTIVE_STATUSES
