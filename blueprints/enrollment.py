@@ -1,4 +1,188 @@
-"""Placeholder: filled by the enrollment work."""
-from flask import Blueprint
+"""Enrolment from the registry: search, the pool of graduates and departed, other organisations,
+and the selection that survives paging and filters until it is added to a draft order."""
+from urllib.parse import parse_qsl
 
-bp = Blueprint('enrollment', __name__)
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_login import current_user
+
+from models import Order
+from services import registry_search as rs
+from services.movement import Refused, order_title
+from web import audit_event, has_right, render, requires_right, wants_fragment
+
+bp = Blueprint('enrollment', __name__, url_prefix='/enrollment')
+
+can_edit = requires_right('movement_book', 'edit')
+SCREENS = {'search': 'enrollment.search', 'pool': 'enrollment.pool',
+           'others': 'enrollment.other_organisations'}
+
+
+def _draft(order_id):
+    """The current organisation's draft enrolment order, or a redirect explaining why not."""
+    order = Order.get_or_none((Order.id == order_id) & (Order.organisation == g.organisation))
+    if order is None:
+        abort(404)
+    if order.kind != 'enrolment' or order.status != 'draft':
+        flash(f'Приказ {order_title(order)} — не черновик приказа о зачислении: детей из регистра '
+              'добавляют только в такой. Создайте приказ о зачислении.', 'error')
+        return order, redirect(url_for('movement.order', order_id=order.id), 303)
+    return order, None
+
+
+def _targets(value):
+    """The объединения an enrolment can lead to, and the one chosen (``to``), if any."""
+    targets = rs.enrolment_targets(g.organisation)
+    wanted = rs.parse_id(value)
+    return targets, next((a for a in targets if a.id == wanted), None)
+
+
+def _context(order, screen, targets, target):
+    return dict(order=order, screen=screen, target=target, targets=targets,
+                selected_count=rs.selection_count(current_user.id, order),
+                can_see_pool=has_right('pool'), order_title=order_title(order))
+
+
+def _page_url(endpoint, order, filters, target):
+    extra = {'to': target.id} if target else {}
+    return lambda **changes: url_for(endpoint, order=order.id, **filters.args(**changes), **extra)
+
+
+def _audit_search(screen, order, filters, page):
+    shown = ','.join(str(getattr(row, 'person_id', None) or row.id) for row in page.rows)
+    audit_event('registry_search', object_type='order', object_id=order.id,
+                details=f'screen={screen} filters={",".join(filters.used()) or "-"} '
+                        f'found={"1000+" if page.capped else page.total} shown={shown or "-"}')
+
+
+@bp.get('/orders/<int:order>/search')
+@can_edit
+def search(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    filters, errors = rs.parse_search(request.args)
+    targets, target = _targets(request.args.get('to'))
+    page, rows = None, []
+    if filters.applied and not errors:
+        page = rs.page_of(rs.search_people(filters), filters.page, filters.size)
+        rows = rs.child_rows(page.rows, order, g.organisation, current_user.id, target)
+        _audit_search('search', order, filters, page)
+    return render('enrollment/search.html', 'enrollment/_search.html',
+                  filters=filters, errors=errors, results=page, rows=rows,
+                  page_url=_page_url('enrollment.search', order, filters, target),
+                  **_context(order, 'search', targets, target))
+
+
+@bp.get('/orders/<int:order>/pool')
+@can_edit
+@requires_right('pool')
+def pool(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    region = g.organisation.region_id
+    filters = rs.parse_pool(request.args, region)
+    targets, target = _targets(request.args.get('to'))
+    page = rs.page_of(rs.pool_departures(filters, region), filters.page, filters.size)
+    rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, current_user.id,
+                         target, documents=False, extras=page.rows)
+    _audit_search('pool', order, filters, page)
+    return render('enrollment/pool.html', 'enrollment/_pool.html',
+                  filters=filters, results=page, rows=rows, choices=rs.pool_choices(filters, region),
+                  page_url=_page_url('enrollment.pool', order, filters, target),
+                  **_context(order, 'pool', targets, target))
+
+
+@bp.get('/orders/<int:order>/other-organisations')
+@can_edit
+def other_organisations(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    region, own = g.organisation.region_id, g.organisation.id
+    filters = rs.parse_others(request.args, region, own)
+    targets, target = _targets(request.args.get('to'))
+    page, rows = None, []
+    if filters.ready():
+        page = rs.page_of(rs.others_members(filters, region, own), filters.page, filters.size)
+        rows = rs.child_rows([m.person for m in page.rows], order, g.organisation,
+                             current_user.id, target, documents=False, extras=page.rows)
+        _audit_search('others', order, filters, page)
+    return render('enrollment/others.html', 'enrollment/_others.html',
+                  filters=filters, results=page, rows=rows, choices=rs.others_choices(filters, region, own),
+                  page_url=_page_url('enrollment.other_organisations', order, filters, target),
+                  **_context(order, 'others', targets, target))
+
+
+@bp.post('/orders/<int:order>/selection')
+@can_edit
+def selection(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    source = request.form.get('source', '')
+    try:
+        count = rs.sync_selection(current_user.id, order, request.form.getlist('shown', type=int),
+                                  request.form.getlist('person', type=int), source)
+    except rs.SelectionRefused as refusal:
+        flash(str(refusal), 'error')
+        return redirect(url_for('enrollment.selected', order=order.id), 303)
+    if wants_fragment():
+        return render('enrollment/_selected_count.html', 'enrollment/_selected_count.html',
+                      order=order, selected_count=count, target=None)
+    back = {k: v for k, v in parse_qsl(request.form.get('back', ''))}
+    return redirect(url_for(SCREENS[source], order=order.id, **back), 303)
+
+
+@bp.get('/orders/<int:order>/selected')
+@can_edit
+def selected(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    targets, target = _targets(request.args.get('to'))
+    people = rs.selected_people(current_user.id, order)
+    blocked = rs.blockers(order, [p.id for p, _ in people], target) if people else {}
+    return render('enrollment/selected.html', 'enrollment/selected.html',
+                  people=people, blocked=blocked, **_context(order, 'selected', targets, target))
+
+
+@bp.post('/orders/<int:order>/selected/remove')
+@can_edit
+def selected_remove(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    everyone = request.form.get('all') == '1'
+    removed = rs.unselect(current_user.id, order,
+                          None if everyone else request.form.getlist('person', type=int))
+    flash('Список выбранных очищен.' if everyone else f'Убрано из выбранных: {removed}.', 'ok')
+    return redirect(url_for('enrollment.selected', order=order.id,
+                            **({'to': request.form['to']} if request.form.get('to') else {})), 303)
+
+
+@bp.post('/orders/<int:order>/selected/add')
+@can_edit
+def selected_add(order):
+    order, done = _draft(order)
+    if done:
+        return done
+    target = _targets(request.form.get('to'))[1]
+    back = url_for('enrollment.selected', order=order.id, **({'to': target.id} if target else {}))
+    if target is None:
+        flash('Выберите объединение, в которое зачислить выбранных учащихся.', 'error')
+        return redirect(back, 303)
+    try:
+        result = rs.add_selection_to_order(current_user.id, order, target)
+    except (Refused, rs.SelectionRefused) as refusal:
+        flash(str(refusal), 'error')
+        return redirect(back, 303)
+    if result.added:
+        audit_event('order_lines_added', object_type='order', object_id=order.id,
+                    details=f'source=registry added={len(result.added)} refused={len(result.refusals)}')
+        flash(f'Добавлено в приказ {order_title(order)}: {len(result.added)}.', 'ok')
+    for message in list(result.refusals.values()) + result.warnings:
+        flash(message, 'error' if message in result.refusals.values() else 'warn')
+    if result.refusals:
+        return redirect(back, 303)
+    return redirect(url_for('movement.order', order_id=order.id), 303)

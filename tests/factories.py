@@ -67,6 +67,46 @@ def region_tree():
                            specialist=specialist, far_admin=far_admin)
 
 
+# --- Registry builders (enrolment from the registry) ----------------------------------
+
+def child(surname, name, patronymic='', birth=datetime.date(2015, 3, 1), gender='F', snils=None,
+          no_patronymic=False, document=None):
+    """A child of the registry; ``document`` is (kind, series, number)."""
+    from models import IdentityDocument
+    person = Person.create(surname=surname, name=name, patronymic=patronymic,
+                           no_patronymic=no_patronymic, birth_date=birth, gender=gender, snils=snils)
+    if document:
+        kind, series, number = document
+        IdentityDocument.create(person=person, kind=kind, series=series, number=number,
+                                issued_on=birth + datetime.timedelta(days=20))
+    return person
+
+
+def association(org, name, grade=None, kind='association', program=True):
+    from models import Association, Program
+    year = SchoolYear.get(SchoolYear.organisation == org, SchoolYear.state == 'current')
+    made = Program.create(organisation=org, focus='arts', name=f'Программа {name}') if program else None
+    return Association.create(organisation=org, school_year=year, program=made, name=name,
+                              grade=grade, kind=kind)
+
+
+def place(person, association, started=datetime.date(2026, 9, 1), ended=None, end_kind='',
+          end_reason='', destination=''):
+    """A membership; with ``ended`` and ``end_kind`` it is a departure (выбытие, выпуск)."""
+    from models import Membership
+    return Membership.create(person=person, association=association,
+                             organisation=association.organisation_id, started_on=started,
+                             ended_on=ended, end_kind=end_kind, end_reason=end_reason,
+                             destination=destination)
+
+
+def enrolment_draft(org, number='1', act_date=datetime.date(2026, 10, 1)):
+    from models import Order
+    year = SchoolYear.get(SchoolYear.organisation == org, SchoolYear.state == 'current')
+    return Order.create(organisation=org, school_year=year, kind='enrolment', number=number,
+                        document_date=act_date, act_date=act_date)
+
+
 # --- Imports of children (issue 6) -------------------------------------------------------
 
 def import_setup(org, names=('1а Бисер', '2б Робототехника'), order_number='15'):

@@ -1,0 +1,695 @@
+"""Enrolment from the regional registry: the three ways of picking existing children.
+
+* «Поиск учащихся для зачисления» — one child by ФИО, date of birth, СНИЛС or document;
+* «Список выпускников и выбывших» — the pool: departures from any organisation of the region;
+* «Список обучающихся в других ОО» — another organisation's current list, without documents.
+
+Matching never relies on the database's ``lower()`` or ``LIKE`` (ASCII-only on SQLite):
+it compares the stored keys (casefolded, ё→е, spaces collapsed; СНИЛС as digits; document
+series+number without separators) with ``=`` and prefix ranges, which ordinary b-tree
+indexes serve on SQLite and PostgreSQL alike.  Counting stops at ``COUNT_CAP`` rows so a
+page costs the same however broad the filter.  Everything a page shows about its rows is
+loaded in a fixed number of queries, whatever the page size.
+
+Children ticked on these screens are kept in ``EnrollmentSelection`` per user and draft
+order, so ticks survive paging, filter changes and other screens until they are added.
+"""
+import datetime
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from peewee import JOIN, SQL, IntegrityError, fn
+
+from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS,
+                    WITHDRAWAL_REASONS, Association, Employment, EnrollmentSelection,
+                    IdentityDocument, Membership, Municipality, Order, OrderLine, Organisation,
+                    Person, Program, SchoolYear, Settlement, db)
+from services.documents import format_snils, normalise_birth_certificate_series
+from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
+
+PAGE_SIZES = (10, 20, 50, 100)
+COUNT_CAP = 1000  # beyond this the pager says «более 1000» instead of counting on
+ORGANISATION_CHOICES_LIMIT = 200
+DEPARTURE_KINDS = {'withdrawal': 'Выбытие', 'graduation': 'Выпуск'}
+GENDER_CHOICES = {'M': 'Мужской', 'F': 'Женский'}
+SURNAME_LETTERS = 'АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ'
+MAIN_KINDS = ('school', 'kindergarten', 'college')  # where a child's основная организация is
+SOURCES = {'search': 'Поиск в регистре', 'pool': 'Выпускники и выбывшие',
+           'others': 'Другие ОО'}
+
+
+class SelectionRefused(Exception):
+    pass
+
+
+# --- Parsing filters (allow-listed; bad values are dropped or explained) ----------
+
+def _int(value):
+    value = (value or '').strip()
+    return int(value) if re.fullmatch(r'\d{1,9}', value) else None
+
+
+def _date(value):
+    value = (value or '').strip()
+    for pattern in ('%Y-%m-%d', '%d.%m.%Y'):
+        try:
+            return datetime.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _text(value, limit=100):
+    return re.sub(r'\s+', ' ', value or '').strip()[:limit]
+
+
+def _page_size(value, default):
+    size = _int(value)
+    return size if size in PAGE_SIZES else default
+
+
+def series_key(series):
+    """What people type as a series ('ii фв', 'ІІ-ФВ', '64 08') → the stored key prefix."""
+    return document_key(normalise_birth_certificate_series(series), '')
+
+
+@dataclass
+class SearchFilters:
+    surname: str = ''
+    name: str = ''
+    patronymic: str = ''
+    no_patronymic: bool = False
+    birth_date: datetime.date | None = None
+    snils: str = ''
+    doc_series: str = ''
+    doc_number: str = ''
+    applied: bool = False
+    page: int = 1
+    size: int = 50
+    raw: dict = field(default_factory=dict)  # what was typed, shown back in the form
+
+    def used(self):
+        """Names of the filled filters (for the audit log: never their values)."""
+        names = ('surname', 'name', 'patronymic', 'no_patronymic', 'birth_date', 'snils',
+                 'doc_series', 'doc_number')
+        return [n for n in names if getattr(self, n)]
+
+    def args(self, **changes):
+        values = {k: v for k, v in self.raw.items() if v}
+        values.update(applied='1', size=str(self.size))
+        values.update({k: str(v) for k, v in changes.items()})
+        return values
+
+
+def parse_search(args):
+    """Filters of «Поиск учащихся для зачисления» and the sentences about bad ones."""
+    raw = {k: _text(args.get(k, ''), 100) for k in
+           ('surname', 'name', 'patronymic', 'birth_date', 'snils', 'doc_series', 'doc_number')}
+    raw['no_patronymic'] = '1' if args.get('no_patronymic') else ''
+    f = SearchFilters(raw=raw, applied=bool(args.get('applied')),
+                      page=max(_int(args.get('page')) or 1, 1),
+                      size=_page_size(args.get('size'), 50))
+    errors = {}
+    f.surname, f.name = name_key(raw['surname']), name_key(raw['name'])
+    f.no_patronymic = bool(raw['no_patronymic'])
+    f.patronymic = '' if f.no_patronymic else name_key(raw['patronymic'])
+    if raw['birth_date']:
+        f.birth_date = _date(raw['birth_date'])
+        if f.birth_date is None:
+            errors['birth_date'] = 'Укажите дату рождения в виде ДД.ММ.ГГГГ.'
+    if raw['snils']:
+        f.snils = digits_key(raw['snils'])
+        if not 3 <= len(f.snils) <= 11 or len(f.snils) != len(re.sub(r'[\s-]', '', raw['snils'])):
+            errors['snils'] = 'СНИЛС — 11 цифр (можно с дефисами и пробелом) или его первые цифры, не меньше трёх.'
+    f.doc_series = series_key(raw['doc_series'])
+    f.doc_number = document_key('', raw['doc_number'])
+    if f.applied and not errors and not (f.surname or f.birth_date or f.snils or f.doc_series
+                                         or f.doc_number):
+        errors['form'] = ('Укажите фамилию, дату рождения, СНИЛС или документ: по имени и '
+                          'отчеству без них регистр региона не просматривается.')
+    return f, errors
+
+
+def _prefix(column, key):
+    return (column >= key) & (column < prefix_upper_bound(key))
+
+
+# --- Search for enrolment -------------------------------------------------------
+
+def search_people(f):
+    """Children of the registry matching the filters, by ФИО (an unevaluated query)."""
+    query = Person.select(Person)
+    if f.surname:
+        query = query.where(_prefix(Person.surname_key, f.surname))
+    if f.name:
+        query = query.where(_prefix(Person.name_key, f.name))
+    if f.no_patronymic:
+        query = query.where(Person.no_patronymic == True)  # noqa: E712
+    elif f.patronymic:
+        query = query.where(_prefix(Person.patronymic_key, f.patronymic))
+    if f.birth_date:
+        query = query.where(Person.birth_date == f.birth_date)
+    if f.snils:
+        query = query.where(Person.snils == f.snils if len(f.snils) == 11
+                            else _prefix(Person.snils, f.snils))
+    if f.doc_series or f.doc_number:
+        query = query.where(Person.id.in_(_documents_matching(f.doc_series, f.doc_number)))
+    staff = Employment.select(Employment.id).where(Employment.person == Person.id)
+    query = query.where(~fn.EXISTS(staff))
+    return query.order_by(Person.surname_key, Person.name_key, Person.birth_date, Person.id)
+
+
+def _documents_matching(series, number):
+    documents = IdentityDocument.select(IdentityDocument.person)
+    if series and number:
+        return documents.where(IdentityDocument.number_key == series + number)
+    if series:
+        return documents.where(_prefix(IdentityDocument.number_key, series))
+    return documents.where(IdentityDocument.number == number)
+
+
+# --- The pool of graduates and departed ---------------------------------------------
+
+@dataclass
+class PoolFilters:
+    category: str = ''
+    org_kind: str = ''
+    authority: int | None = None
+    municipality: int | None = None
+    organisation: int | None = None
+    year: int | None = None
+    association: int | None = None
+    reason: str = ''
+    letter: str = ''
+    gender: str = ''
+    page: int = 1
+    size: int = 20
+
+    KEYS = ('category', 'org_kind', 'authority', 'municipality', 'organisation', 'year',
+            'association', 'reason', 'letter', 'gender')
+
+    def used(self):
+        return [k for k in self.KEYS if getattr(self, k)]
+
+    def args(self, **changes):
+        values = {k: str(getattr(self, k)) for k in self.KEYS if getattr(self, k)}
+        values['size'] = str(self.size)
+        values.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v}
+
+
+def parse_pool(args, region_id):
+    f = PoolFilters(page=max(_int(args.get('page')) or 1, 1), size=_page_size(args.get('size'), 20))
+    f.category = args.get('category', '') if args.get('category') in DEPARTURE_KINDS else ''
+    f.org_kind = args.get('org_kind', '') if args.get('org_kind') in EDUCATIONAL_KINDS else ''
+    f.reason = args.get('reason', '') if args.get('reason') in WITHDRAWAL_REASONS else ''
+    f.gender = args.get('gender', '') if args.get('gender') in GENDER_CHOICES else ''
+    letter = (args.get('letter') or '').strip().upper()
+    f.letter = letter if len(letter) == 1 and letter in SURNAME_LETTERS else ''
+    year = _int(args.get('year'))
+    f.year = year if year and 2000 <= year <= 2100 else None
+    places = _places_of_region(region_id, municipality=_int(args.get('municipality')),
+                               authority=_int(args.get('authority')),
+                               organisation=_int(args.get('organisation')))
+    f.municipality, f.authority, f.organisation = places
+    association = _int(args.get('association'))
+    if association and f.organisation and Association.select().where(
+            Association.id == association, Association.organisation == f.organisation).exists():
+        f.association = association
+    return f
+
+
+def _places_of_region(region_id, municipality=None, authority=None, organisation=None):
+    """Ids that really belong to the region (anything else is dropped, not trusted)."""
+    if municipality and not Municipality.select().where(
+            Municipality.id == municipality, Municipality.region == region_id).exists():
+        municipality = None
+    if authority and not Organisation.select().where(
+            Organisation.id == authority, Organisation.region == region_id,
+            Organisation.kind.in_(MANAGEMENT_KINDS)).exists():
+        authority = None
+    if organisation and not Organisation.select().where(
+            Organisation.id == organisation, Organisation.region == region_id,
+            Organisation.kind.in_(EDUCATIONAL_KINDS)).exists():
+        organisation = None
+    return municipality, authority, organisation
+
+
+def pool_departures(f, region_id):
+    """Departures (выбытие, выпуск) from organisations of the region, newest first."""
+    # Kinds inlined as literals: SQLite uses a partial index only for the identical term.
+    kinds = [f.category] if f.category else list(DEPARTURE_KINDS)
+    departed = (Membership.select(Membership, Person, Organisation, Association)
+                .join_from(Membership, Person)
+                .join_from(Membership, Organisation)
+                .join_from(Membership, Association)
+                .where(Membership.end_kind.in_([SQL(f"'{kind}'") for kind in kinds]),
+                       Organisation.region == region_id))
+    if f.organisation:
+        departed = departed.where(Membership.organisation == f.organisation)
+    if f.org_kind:
+        departed = departed.where(Organisation.kind == f.org_kind)
+    if f.municipality:
+        departed = departed.where(Organisation.municipality == f.municipality)
+    if f.authority:
+        departed = departed.where(Organisation.authority == f.authority)
+    if f.association:
+        departed = departed.where(Membership.association == f.association)
+    if f.year:
+        departed = departed.where(Membership.ended_on >= datetime.date(f.year, 1, 1),
+                                  Membership.ended_on < datetime.date(f.year + 1, 1, 1))
+    if f.reason:
+        departed = departed.where(Membership.end_reason == f.reason)
+    if f.letter:
+        departed = departed.where(_prefix(Person.surname_key, name_key(f.letter)))
+    if f.gender:
+        departed = departed.where(Person.gender == f.gender)
+    return departed.order_by(Membership.ended_on.desc(), Membership.id.desc())
+
+
+def pool_choices(f, region_id):
+    """The lists of the pool's filter form, narrowed by what is already chosen."""
+    organisations = Organisation.select(Organisation.id, Organisation.short_name).where(
+        Organisation.region == region_id, Organisation.kind.in_(EDUCATIONAL_KINDS))
+    if f.org_kind:
+        organisations = organisations.where(Organisation.kind == f.org_kind)
+    if f.municipality:
+        organisations = organisations.where(Organisation.municipality == f.municipality)
+    if f.authority:
+        organisations = organisations.where(Organisation.authority == f.authority)
+    found = list(organisations.order_by(Organisation.short_name)
+                 .limit(ORGANISATION_CHOICES_LIMIT + 1))
+    if f.organisation and all(o.id != f.organisation for o in found):
+        found.insert(0, Organisation.get_by_id(f.organisation))
+    this_year = datetime.date.today().year
+    return {
+        'categories': DEPARTURE_KINDS,
+        'org_kinds': {k: ORGANISATION_KINDS[k] for k in EDUCATIONAL_KINDS},
+        'authorities': list(Organisation.select(Organisation.id, Organisation.short_name)
+                            .where(Organisation.region == region_id,
+                                   Organisation.kind.in_(MANAGEMENT_KINDS))
+                            .order_by(Organisation.kind.desc(), Organisation.short_name)),
+        'municipalities': _municipalities(region_id),
+        'organisations': found[:ORGANISATION_CHOICES_LIMIT],
+        'more_organisations': len(found) > ORGANISATION_CHOICES_LIMIT,
+        'years': list(range(this_year, this_year - 10, -1)),
+        'associations': list(Association.select(Association.id, Association.name)
+                             .where(Association.organisation == f.organisation)
+                             .order_by(Association.name)) if f.organisation else [],
+        'reasons': WITHDRAWAL_REASONS,
+        'letters': SURNAME_LETTERS,
+        'genders': GENDER_CHOICES,
+        'sizes': PAGE_SIZES,
+    }
+
+
+def _municipalities(region_id):
+    return list(Municipality.select(Municipality.id, Municipality.name)
+                .where(Municipality.region == region_id).order_by(Municipality.name))
+
+
+# --- Children of other organisations --------------------------------------------------
+
+@dataclass
+class OthersFilters:
+    municipality: int | None = None
+    settlement: int | None = None
+    org_kind: str = ''
+    q: str = ''
+    organisation: int | None = None
+    grade: int | None = None
+    surname: str = ''
+    gender: str = ''
+    doc_series: str = ''
+    doc_number: str = ''
+    page: int = 1
+    size: int = 20
+    raw: dict = field(default_factory=dict)
+
+    KEYS = ('municipality', 'settlement', 'org_kind', 'q', 'organisation', 'grade', 'gender')
+
+    def used(self):
+        return [k for k in self.KEYS + ('surname', 'doc_series', 'doc_number') if getattr(self, k)]
+
+    def ready(self):
+        """A list is shown for a chosen organisation, or for a document anywhere in the region."""
+        return bool(self.organisation or self.doc_series or self.doc_number)
+
+    def args(self, **changes):
+        values = {k: str(getattr(self, k)) for k in self.KEYS if getattr(self, k)}
+        values.update({k: v for k, v in self.raw.items() if v})
+        values['size'] = str(self.size)
+        values.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v}
+
+
+def parse_others(args, region_id, own_organisation_id):
+    f = OthersFilters(page=max(_int(args.get('page')) or 1, 1),
+                      size=_page_size(args.get('size'), 20))
+    f.raw = {k: _text(args.get(k, ''), 100) for k in ('surname', 'doc_series', 'doc_number')}
+    f.surname = name_key(f.raw['surname'])
+    f.doc_series = series_key(f.raw['doc_series'])
+    f.doc_number = document_key('', f.raw['doc_number'])
+    f.org_kind = args.get('org_kind', '') if args.get('org_kind') in EDUCATIONAL_KINDS else ''
+    f.gender = args.get('gender', '') if args.get('gender') in GENDER_CHOICES else ''
+    f.q = _text(args.get('q', ''), 100)
+    grade = _int(args.get('grade'))
+    f.grade = grade if grade and 1 <= grade <= 11 else None
+    f.municipality = _places_of_region(region_id, municipality=_int(args.get('municipality')))[0]
+    settlement = _int(args.get('settlement'))
+    if settlement and f.municipality and Settlement.select().where(
+            Settlement.id == settlement, Settlement.municipality == f.municipality).exists():
+        f.settlement = settlement
+    organisation = _places_of_region(region_id, organisation=_int(args.get('organisation')))[2]
+    if organisation != own_organisation_id:
+        f.organisation = organisation
+    return f
+
+
+def others_organisations(f, region_id, own_organisation_id):
+    """The «Обр. организация» list: narrowed by район, пункт, тип and the typed name."""
+    orgs = Organisation.select(Organisation.id, Organisation.short_name).where(
+        Organisation.region == region_id, Organisation.kind.in_(EDUCATIONAL_KINDS),
+        Organisation.id != own_organisation_id)
+    if f.municipality:
+        orgs = orgs.where(Organisation.municipality == f.municipality)
+    if f.settlement:
+        orgs = orgs.where(Organisation.settlement == f.settlement)
+    if f.org_kind:
+        orgs = orgs.where(Organisation.kind == f.org_kind)
+    for word in re.sub(r'[^0-9a-zа-я№ -]+', ' ', name_key(f.q)).split():
+        orgs = orgs.where(Organisation.name_key.contains(word))
+    found = list(orgs.order_by(Organisation.short_name).limit(ORGANISATION_CHOICES_LIMIT + 1))
+    if f.organisation and all(o.id != f.organisation for o in found):
+        found.insert(0, Organisation.get_by_id(f.organisation))
+    return found[:ORGANISATION_CHOICES_LIMIT], len(found) > ORGANISATION_CHOICES_LIMIT
+
+
+def others_choices(f, region_id, own_organisation_id):
+    organisations, more = others_organisations(f, region_id, own_organisation_id)
+    return {
+        'municipalities': _municipalities(region_id),
+        'settlements': list(Settlement.select(Settlement.id, Settlement.name)
+                            .where(Settlement.municipality == f.municipality)
+                            .order_by(Settlement.name)) if f.municipality else [],
+        'org_kinds': {k: ORGANISATION_KINDS[k] for k in EDUCATIONAL_KINDS},
+        'organisations': organisations,
+        'more_organisations': more,
+        'grades': [(grade, grade) for grade in range(1, 12)],
+        'genders': GENDER_CHOICES,
+        'sizes': PAGE_SIZES,
+    }
+
+
+def others_members(f, region_id, own_organisation_id):
+    """Children now enrolled in another organisation, by ФИО; never their documents."""
+    members = (Membership.select(Membership.id, Membership.person, Membership.organisation,
+                                 Person.id, Person.surname, Person.name, Person.patronymic,
+                                 Person.birth_date, Person.gender,
+                                 Association.id, Association.name, Association.grade,
+                                 Organisation.id, Organisation.short_name)
+               .join_from(Membership, Person)
+               .join_from(Membership, Association)
+               .join_from(Membership, Organisation)
+               .where(Membership.ended_on.is_null(), Organisation.region == region_id,
+                      Membership.organisation != own_organisation_id))
+    if f.organisation:
+        members = members.where(Membership.organisation == f.organisation)
+    if f.doc_series or f.doc_number:
+        members = members.where(Membership.person.in_(_documents_matching(f.doc_series,
+                                                                          f.doc_number)))
+        if not f.organisation:
+            members = _narrow_by_place(members, f)
+    if f.grade:
+        members = members.where(Association.grade == f.grade)
+    if f.surname:
+        members = members.where(_prefix(Person.surname_key, f.surname))
+    if f.gender:
+        members = members.where(Person.gender == f.gender)
+    return members.order_by(Person.surname_key, Person.name_key, Person.birth_date, Person.id,
+                            Membership.id)
+
+
+def _narrow_by_place(members, f):
+    if f.municipality:
+        members = members.where(Organisation.municipality == f.municipality)
+    if f.settlement:
+        members = members.where(Organisation.settlement == f.settlement)
+    if f.org_kind:
+        members = members.where(Organisation.kind == f.org_kind)
+    return members
+
+
+# --- Paging ---------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    size: int
+    total: int  # at most COUNT_CAP + 1
+    capped: bool
+
+    @property
+    def last(self):
+        return max(1, -(-min(self.total, COUNT_CAP) // self.size))
+
+    @property
+    def first_index(self):
+        return (self.number - 1) * self.size + 1
+
+    def links(self, window=2):
+        """Page numbers with None for a gap: 1 2 3 … 20."""
+        shown = {1, self.last} | set(range(self.number - window, self.number + window + 1))
+        numbers = sorted(n for n in shown if 1 <= n <= self.last)
+        result, previous = [], 0
+        for n in numbers:
+            if n - previous > 1:
+                result.append(None)
+            result.append(n)
+            previous = n
+        return result
+
+
+def page_of(query, number, size, count_query=None):
+    """One page of ``query``; the count stops at COUNT_CAP + 1 so it stays cheap."""
+    counted = (count_query or query).order_by().limit(COUNT_CAP + 1)
+    total = counted.count()
+    last = max(1, -(-min(total, COUNT_CAP) // size))
+    number = min(number, last)
+    rows = list(query.offset((number - 1) * size).limit(size)) if total else []
+    return Page(rows=rows, number=number, size=size, total=total, capped=total > COUNT_CAP)
+
+
+def url_query(args):
+    return urlencode(sorted(args.items()))
+
+
+# --- What a page shows about its children (a fixed number of queries) -----------------
+
+@dataclass
+class ChildRow:
+    person: Person
+    document: IdentityDocument | None = None
+    status: str = ''
+    organisation: str = ''
+    blocked: str = ''
+    selected: bool = False
+    extra: object = None  # the membership of a pool or other-organisation row
+
+    @property
+    def snils(self):
+        return format_snils(self.person.snils) if self.person.snils else ''
+
+
+def current_documents(person_ids):
+    found = {}
+    for doc in (IdentityDocument.select().where(IdentityDocument.person.in_(person_ids))
+                .order_by(IdentityDocument.is_current.desc(), IdentityDocument.issued_on.desc(),
+                          IdentityDocument.id.desc())):
+        found.setdefault(doc.person_id, doc)
+    return found
+
+
+def statuses(person_ids, organisation):
+    """Per child: (status, organisation) from open memberships, else from the last departure."""
+    open_places = {}
+    for m in (Membership.select(Membership.person, Membership.organisation,
+                                Organisation.id, Organisation.kind, Organisation.short_name)
+              .join(Organisation)
+              .where(Membership.person.in_(person_ids), Membership.ended_on.is_null())
+              .order_by(Membership.started_on, Membership.id)):
+        open_places.setdefault(m.person_id, []).append(m.organisation)
+    result = {}
+    for pid, orgs in open_places.items():
+        mine = next((o for o in orgs if o.id == organisation.id), None)
+        main = next((o for o in orgs if o.kind in MAIN_KINDS), None)
+        if mine is not None:
+            result[pid] = ('Обучается в вашей организации', mine.short_name)
+        elif main is not None:
+            result[pid] = ('Зачислен в основную организацию', main.short_name)
+        else:
+            result[pid] = ('Обучается в организации ДО', orgs[0].short_name)
+    rest = [pid for pid in person_ids if pid not in result]
+    if rest:
+        for m in (Membership.select(Membership.person, Membership.end_kind, Membership.ended_on,
+                                    Organisation.id, Organisation.short_name)
+                  .join(Organisation)
+                  .where(Membership.person.in_(rest), Membership.ended_on.is_null(False))
+                  .order_by(Membership.ended_on.desc(), Membership.id.desc())):
+            if m.person_id not in result:
+                label = 'Выпускник' if m.end_kind == 'graduation' else 'Выбыл'
+                result[m.person_id] = (label, m.organisation.short_name)
+    return {pid: result.get(pid, ('Не зачислен', '')) for pid in person_ids}
+
+
+def blockers(order, person_ids, association=None):
+    """Per child, why they cannot be added to ``order`` (in ``association``); absent if they can."""
+    from services.movement import KIND_PAST, order_title  # the movement book's own words
+
+    reasons = {}
+    if association is not None:
+        for m in (Membership.select(Membership.person, Membership.started_on, OrderLine.id,
+                                    Order.id, Order.kind, Order.number, Order.document_date)
+                  .join(OrderLine, JOIN.LEFT_OUTER, on=Membership.start_line)
+                  .join(Order, JOIN.LEFT_OUTER)
+                  .where(Membership.person.in_(person_ids), Membership.association == association,
+                         Membership.ended_on.is_null())):
+            line = m.start_line if m.start_line_id else None
+            if line is not None and line.order_id:
+                reasons[m.person_id] = (f'Уже занимается в «{association.name}»: '
+                                        f'{KIND_PAST[line.order.kind]} приказом {order_title(line.order)}.')
+            else:
+                reasons[m.person_id] = (f'Уже занимается в «{association.name}» с '
+                                        f'{m.started_on:%d.%m.%Y}.')
+    if order.act_date is not None:
+        day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
+        later = (OrderLine.select(OrderLine.person, OrderLine.moved_on, Order.id, Order.kind,
+                                  Order.number, Order.document_date, Order.act_date)
+                 .join(Order)
+                 .where(OrderLine.person.in_(person_ids), Order.organisation == order.organisation_id,
+                        Order.status == 'committed', day > order.act_date)
+                 .order_by(day.desc()))
+        for line in later:
+            moved = line.moved_on or line.order.act_date
+            reasons.setdefault(line.person_id, (
+                f'Позднее уже {KIND_PAST[line.order.kind]} приказом {order_title(line.order)} '
+                f'(дата движения {moved:%d.%m.%Y}): движение нельзя датировать раньше.'))
+    for line in OrderLine.select(OrderLine.person).where(OrderLine.order == order,
+                                                         OrderLine.person.in_(person_ids)):
+        reasons[line.person_id] = 'Уже есть в этом приказе.'
+    return reasons
+
+
+def child_rows(people, order, organisation, user, association=None, documents=True, extras=None):
+    """Rows of a result page: status, organisation, document, tick or the reason for none."""
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    docs = current_documents(ids) if documents else {}
+    states = statuses(ids, organisation)
+    blocked = blockers(order, ids, association)
+    chosen = selected_ids(user, order, ids)
+    rows = []
+    for index, person in enumerate(people):
+        status, org_name = states[person.id]
+        rows.append(ChildRow(person=person, document=docs.get(person.id), status=status,
+                             organisation=org_name, blocked=blocked.get(person.id, ''),
+                             selected=person.id in chosen,
+                             extra=extras[index] if extras else None))
+    return rows
+
+
+# --- Associations an enrolment order can lead to ---------------------------------------
+
+def enrolment_targets(organisation):
+    """Объединения children can be enrolled in: years not closed, programs not archived."""
+    return list(Association.select(Association, SchoolYear)
+                .join_from(Association, SchoolYear)
+                .join_from(Association, Program, JOIN.LEFT_OUTER)
+                .where(Association.organisation == organisation, Association.kind == 'association',
+                       SchoolYear.state != 'closed',
+                       (Program.id.is_null()) | (Program.archived == False))  # noqa: E712
+                .order_by(SchoolYear.start_year, Association.study_year, Association.name))
+
+
+def parse_id(value):
+    return _int(value)
+
+
+# --- The selection: kept per user and draft order -------------------------------------
+
+def selected_ids(user, order, among=None):
+    query = EnrollmentSelection.select(EnrollmentSelection.person).where(
+        EnrollmentSelection.user == user, EnrollmentSelection.order == order)
+    if among is not None:
+        query = query.where(EnrollmentSelection.person.in_(among))
+    return {row.person_id for row in query}
+
+
+def selection_count(user, order):
+    return EnrollmentSelection.select().where(EnrollmentSelection.user == user,
+                                              EnrollmentSelection.order == order).count()
+
+
+def sync_selection(user, order, shown_ids, ticked_ids, source):
+    """Make the ticks of one result page true: ticked children kept, unticked ones dropped.
+
+    Only children listed on the page (``shown_ids``) change, so ticks made on other pages
+    and under other filters stay.
+    """
+    if source not in SOURCES:
+        raise SelectionRefused('Неизвестный список. Откройте страницу поиска заново.')
+    shown = set(shown_ids)
+    ticked = set(ticked_ids) & shown
+    existing = {p.id for p in Person.select(Person.id).where(Person.id.in_(list(ticked)))} if ticked else set()
+    with db.atomic():
+        unticked = list(shown - ticked)
+        if unticked:
+            (EnrollmentSelection.delete()
+             .where(EnrollmentSelection.user == user, EnrollmentSelection.order == order,
+                    EnrollmentSelection.person.in_(unticked)).execute())
+        new = existing - selected_ids(user, order, list(existing)) if existing else set()
+        for person_id in sorted(new):
+            try:
+                with db.atomic():
+                    EnrollmentSelection.create(user=user, order=order, person=person_id,
+                                               source=source)
+            except IntegrityError:
+                pass  # ticked twice at once (two tabs): one row is the right outcome
+    return selection_count(user, order)
+
+
+def unselect(user, order, person_ids=None):
+    query = EnrollmentSelection.delete().where(EnrollmentSelection.user == user,
+                                               EnrollmentSelection.order == order)
+    if person_ids is not None:
+        query = query.where(EnrollmentSelection.person.in_(list(person_ids)))
+    with db.atomic():
+        return query.execute()
+
+
+def selected_people(user, order):
+    """The selection by ФИО: (person, where it was ticked)."""
+    rows = (EnrollmentSelection.select(EnrollmentSelection, Person)
+            .join(Person)
+            .where(EnrollmentSelection.user == user, EnrollmentSelection.order == order)
+            .order_by(Person.surname_key, Person.name_key, Person.birth_date, Person.id))
+    return [(row.person, SOURCES.get(row.source, '')) for row in rows]
+
+
+def add_selection_to_order(user, order, association):
+    """Add every selected child to the draft order; those added leave the selection.
+
+    Returns the movement book's AddResult (added ids, refusals by child, warnings).
+    """
+    from services.movement import add_children_to_draft
+
+    ids = [person.id for person, _ in selected_people(user, order)]
+    if not ids:
+        raise SelectionRefused('Никто не выбран: отметьте учащихся в списках, затем добавьте их в приказ.')
+    result = add_children_to_draft(order, ids, association)
+    if result.added:
+        unselect(user, order, result.added)
+    return result
