@@ -590,6 +590,76 @@ def migrate(database=None):
     return Runner(database or db.obj, directory=MIGRATIONS_DIR).up()
 
 
+# --- Imports of children from spreadsheets (issue 6) ----------------------------
+
+IMPORT_STATUSES = {
+    'validated': 'Проверен, ждёт решения по ошибкам',
+    'queued': 'В очереди на поиск похожих',
+    'matching': 'Идёт поиск похожих',
+    'resolving': 'Ждёт решений по строкам',
+    'commit_queued': 'В очереди на запись в приказ',
+    'committing': 'Идёт запись в приказ',
+    'committed': 'Записан в приказ',
+    'failed': 'Ошибка',
+    'cancelled': 'Отменён',
+}
+IMPORT_ACTIVE_STATUSES = ('validated', 'queued', 'matching', 'resolving', 'commit_queued',
+                          'committing')
+
+
+class ImportJob(BaseModel):
+    """One uploaded file: its rows, the decisions about them and the result, kept for the record."""
+    organisation = ForeignKeyField(Organisation, backref='imports', on_delete='CASCADE')
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    order = ForeignKeyField(Order, null=True, backref='imports', on_delete='SET NULL')
+    # Equal to the organisation id while the import is active: the unique index allows one.
+    active_organisation = IntegerField(null=True, unique=True)
+    file_name = CharField(max_length=255)
+    status = CharField(max_length=16, default='validated', index=True)
+    skip_mode = CharField(max_length=8, default='')  # rows / cells
+    row_count = IntegerField(default=0)
+    error_row_count = IntegerField(default=0)
+    progress_done = IntegerField(default=0)
+    progress_total = IntegerField(default=0)
+    unknown_columns = TextField(default='')
+    error = TextField(default='')
+    used_count = IntegerField(default=0)
+    created_count = IntegerField(default=0)
+    ignored_count = IntegerField(default=0)
+    claimed_by = CharField(max_length=64, default='')
+    heartbeat_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+    @property
+    def status_label(self):
+        return IMPORT_STATUSES.get(self.status, self.status)
+
+    @property
+    def percent(self):
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+
+class ImportRow(BaseModel):
+    """A data row of an imported file: the values read, the problems found, the candidates, the decision."""
+    job = ForeignKeyField(ImportJob, backref='rows', on_delete='CASCADE')
+    row_number = IntegerField()  # the row in the spreadsheet, as the user sees it
+    values = TextField(default='{}')  # JSON: normalised values by field
+    issues = TextField(default='[]')  # JSON: [{field, column, value, message, critical}]
+    critical = BooleanField(default=False)
+    duplicate_of = IntegerField(null=True)  # an earlier row of the same file with the same child
+    candidates = TextField(default='[]')  # JSON, best first
+    decision = CharField(max_length=8, default='')  # use / new / ignore
+    chosen_person = ForeignKeyField(Person, null=True, on_delete='SET NULL', backref='+')
+    result_person = ForeignKeyField(Person, null=True, on_delete='SET NULL', backref='+')
+
+    class Meta:
+        indexes = ((('job', 'row_number'), True),)
+
+
+ALL_MODELS += [ImportJob, ImportRow]
+
+
 # --- Enrolment from the registry (issue 5) ---------------------------------------
 
 class EnrollmentSelection(BaseModel):
