@@ -17,12 +17,13 @@ bp = Blueprint('movement', __name__, url_prefix='/movement')
 can_view = requires_right('movement_book', 'view')
 can_edit = requires_right('movement_book', 'edit')
 bp.add_app_template_filter(movement.ru_date, 'ru_date')
+bp.add_app_template_global(has_right, 'has_right')
 
 PRINT_ROW_LIMIT = 5000
 # The four ways of «Добавить учеников в приказ»; each becomes a link once its page exists.
 ADD_WAYS = [
     ('Импорт учеников', 'Группа детей с полными данными из файла по шаблону; находит детей, '
-     'уже учащихся в школах и детских садах.', 'imports.start', None),
+     'уже учащихся в школах и детских садах.', 'imports.start', 'import_children'),
     ('Поиск учащихся для зачисления', 'Один ребёнок из регистра региона по ФИО, дате рождения, '
      'СНИЛС или документу.', 'enrollment.search', None),
     ('Список выпускников и выбывших', 'Дети, выбывшие или выпущенные из организаций региона.',

@@ -337,12 +337,17 @@ def _not_in_association(person, association):
     return f'ребёнок не занимается в объединении «{association.name}».'
 
 
-def committed_lines(person, organisation_id):
-    """The child's committed movements in one organisation, oldest first."""
-    lines = list(OrderLine.select(OrderLine, Order).join(Order)
-                 .where(OrderLine.person == person, Order.organisation == organisation_id,
-                        Order.status == 'committed'))
-    return sorted(lines, key=_movement_key)
+def committed_lines(person_ids, organisation_id):
+    """Committed movements of these children in one organisation, oldest first, by child id."""
+    by_child = {}
+    query = (OrderLine.select(OrderLine, Order).join(Order)
+             .where(OrderLine.person.in_(list(person_ids)), Order.organisation == organisation_id,
+                    Order.status == 'committed'))
+    for line in query:
+        by_child.setdefault(line.person_id, []).append(line)
+    for lines in by_child.values():
+        lines.sort(key=_movement_key)
+    return by_child
 
 
 def _movement_key(line):
@@ -352,17 +357,11 @@ def _movement_key(line):
 
 def latest_movement(person, organisation_id, after=None):
     """The child's last committed movement here (dated after ``after``, when given)."""
-    lines = committed_lines(person, organisation_id)
+    person_id = getattr(person, 'id', person)
+    lines = committed_lines([person_id], organisation_id).get(person_id, [])
     if after is not None:
         lines = [line for line in lines if (line.moved_on or line.order.act_date) > after]
     return lines[-1] if lines else None
-
-
-def _later_than(line, organisation_id):
-    """The child's committed movement made after ``line`` in the same organisation, if any."""
-    lines = committed_lines(line.person_id, organisation_id)
-    position = [other.id for other in lines].index(line.id)
-    return lines[-1] if position < len(lines) - 1 else None
 
 
 def _apply(order, line):
@@ -567,8 +566,11 @@ def deletion_problems(order, lines=None):
     if outside_period(period, order.act_date, 'Дата') or outside_period(period, order.document_date, 'Дата'):
         problems.append(f'Приказ {order_title(order)} вне открытого периода движения '
                         f'({describe_period(period)}); удалить его нельзя.')
-    for line in lines if lines is not None else order.lines:
-        later = _later_than(line, order.organisation_id)
+    lines = list(lines if lines is not None else order_lines(order))
+    history = committed_lines({line.person_id for line in lines}, order.organisation_id)
+    for line in lines:
+        theirs = history.get(line.person_id, [])
+        later = theirs[-1] if theirs and theirs[-1].id != line.id else None
         if later is not None:
             problems.append(
                 f'{line.person.full_name}: это не последнее движение ребёнка — он уже '

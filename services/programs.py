@@ -115,7 +115,7 @@ def parse_association(form, organisation, program, association=None):
     return values, errors
 
 
-def _name_taken(organisation, school_year, name):
+def _name_taken(school_year, name):
     return (f'Объединение «{name}» уже есть в {school_year.title} учебном году. '
             'Дайте другое название, например с буквой группы: «1б …».')
 
@@ -128,7 +128,7 @@ def create_association(organisation, program, values):
             return Association.create(organisation=organisation, program=program,
                                       kind='association', **values)
     except IntegrityError:
-        raise Refused(_name_taken(organisation, values['school_year'], values['name'])) from None
+        raise Refused(_name_taken(values['school_year'], values['name'])) from None
 
 
 def update_association(association, version, values):
@@ -143,8 +143,7 @@ def update_association(association, version, values):
         with db.atomic():
             return save_versioned(association, version, **values)
     except IntegrityError:
-        raise Refused(_name_taken(association.organisation, association.school_year,
-                                  values['name'])) from None
+        raise Refused(_name_taken(association.school_year, values['name'])) from None
 
 
 def is_used(association):

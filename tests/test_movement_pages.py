@@ -256,6 +256,15 @@ def test_user_text_is_escaped_in_pages(admin_client, region, beads):
 
 # --- Rights ---------------------------------------------------------------------
 
+def test_the_home_page_links_the_book_for_those_who_may_see_it(admin_client, client, region):
+    home = text(admin_client.get('/'))
+    for link in ('href="/movement/"', 'href="/movement/orders"', 'href="/programs/"', 'href="/associations/"'):
+        assert link in home
+    admin_client.post_form('/logout')
+    assert client.sign_in('uo-specialist', organisation=region.body).status_code == 303
+    assert 'href="/movement/"' not in text(client.get('/')).split('<main')[1]
+
+
 def test_a_teacher_sees_the_book_read_only(client, region, beads):
     order = committed(region.odo, 'enrolment', 1, [child()], to=beads.first)
     waiting = draft(region.odo, 'enrolment', 2, on=day(9, 2))
