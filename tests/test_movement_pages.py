@@ -333,3 +333,53 @@ def test_every_movement_route_checks_the_right(app, client, region):
             assert response.status_code == 403, (method, url, response.status_code)
             checked += 1
     assert checked >= 30
+
+
+# --- Bounded work ------------------------------------------------------------------
+
+class QueryCounter:
+    def __init__(self):
+        import logging
+        self.logger, self.count = logging.getLogger('peewee'), 0
+        self.handler = logging.Handler()
+        self.handler.emit = self.counted
+
+    def counted(self, record):
+        self.count += 1
+
+    def __enter__(self):
+        self.level = self.logger.level
+        self.logger.setLevel('DEBUG')
+        self.logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+
+def test_queries_per_page_do_not_grow_with_the_rows(admin_client, region, beads):
+    anna = child()
+    enrolment = committed(region.odo, 'enrolment', 1, [anna], to=beads.first)
+    withdrawal = committed(region.odo, 'withdrawal', 2, [anna], on=day(10, 1), source=beads.first,
+                           reason='moved', destination='г. Оха')
+    pages = ['/movement/', '/movement/orders', f'/movement/orders/{enrolment.id}',
+             f'/movement/orders/{withdrawal.id}/delete', f'/movement/children/{anna.id}',
+             '/associations/', f'/associations/{beads.first.id}', '/programs/', '/movement/print']
+
+    def counts():
+        result = {}
+        for page in pages:
+            with QueryCounter() as counter:
+                assert admin_client.get(page).status_code == 200, page
+            result[page] = counter.count
+        return result
+
+    counts()  # the first requests also write the session
+    few = counts()
+    more = [child('Ученик', name, birth=day(4, n + 1, 2014)) for n, name in enumerate(['Анна', 'Вера'] * 6)]
+    extra = committed(region.odo, 'enrolment', 3, more, to=beads.first_b, on=day(9, 2))
+    committed(region.odo, 'withdrawal', 4, more, on=day(10, 1), source=beads.first_b, reason='moved',
+              destination='г. Оха')
+    pages[2], pages[3] = f'/movement/orders/{extra.id}', f'/movement/orders/{extra.id + 1}/delete'
+    assert counts() == dict(zip(pages, few.values()))
