@@ -340,7 +340,8 @@ def order_export(order_id):
 
 # --- Adding children to a draft ---------------------------------------------------
 
-def _draft_or_404(order_id):
+def _draft_or_redirect(order_id):
+    """(order, None) for a draft; (order, a redirect explaining why not) for a committed order."""
     order = _order_or_404(order_id)
     if order.status != 'draft':
         flash(f'Приказ {movement.order_title(order)} уже проведён: добавить в него учеников нельзя.',
@@ -382,14 +383,14 @@ def _add_page(order, status=200, child_values=None, child_errors=None, child_war
 @bp.get('/orders/<int:order_id>/add')
 @can_edit
 def order_add(order_id):
-    order, done = _draft_or_404(order_id)
+    order, done = _draft_or_redirect(order_id)
     return done or _add_page(order)
 
 
 @bp.post('/orders/<int:order_id>/lines')
 @can_edit
 def order_add_lines(order_id):
-    order, done = _draft_or_404(order_id)
+    order, done = _draft_or_redirect(order_id)
     if done:
         return done
     person_ids = request.form.getlist('person', type=int)
@@ -426,10 +427,14 @@ def _add_children(order, person_ids):
 @bp.post('/orders/<int:order_id>/children')
 @can_edit
 def order_add_new_child(order_id):
-    order, done = _draft_or_404(order_id)
+    order, done = _draft_or_redirect(order_id)
     if done:
         return done
+    if order.kind != 'enrolment':
+        abort(404)
     values, errors, warnings = movement.parse_new_child(request.form)
+    if _association_or_404(request.form.get('association_to')) is None:
+        errors['association_to'] = 'Выберите объединение, в которое зачисляется ребёнок.'
     if errors:
         return _add_page(order, 422, request.form, errors, warnings)
     person, created = movement.find_or_create_child(values)

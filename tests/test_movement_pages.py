@@ -299,6 +299,7 @@ def test_another_organisations_ids_give_404(client, region, beads):
     stranger = child('Орлова', 'Ольга')
     assert client.sign_in('far-admin', organisation=region.far_odo).status_code == 303
     own = draft(region.far_odo, 'enrolment', 1)
+    people = Person.select().count()
     for url in (f'/movement/orders/{order.id}', f'/movement/orders/{order.id}/print',
                 f'/movement/orders/{order.id}/export.xlsx', f'/movement/orders/{order.id}/delete',
                 f'/movement/orders/{order.id}/add', f'/movement/orders/{order.id}/lines/{line.id}/delete',
@@ -317,6 +318,7 @@ def test_another_organisations_ids_give_404(client, region, beads):
                       (f'/associations/{beads.first.id}', {})):
         assert client.post_form(url, data).status_code == 404, url
     assert Order.get_by_id(order.id).status == 'committed' and OrderLine.select().count() == 1
+    assert Person.select().count() == people  # no child was created on the way to a 404
     assert 'Иванова' not in text(client.get('/movement/'))
 
 
