@@ -246,10 +246,11 @@ def _route_problem(order, association_from, association_to, reason, destination)
             return 'Выберите причину выбытия из списка.'
         if not destination:
             return 'Укажите, куда выбывает ребёнок (организация, город или «не известно»).'
+    for association in (association_from, association_to):
+        if association is not None and association.school_year.state == 'closed':
+            return (f'Учебный год {association.school_year.title} закрыт: движение по '
+                    f'«{association.name}» больше не проводится.')
     if association_to is not None:
-        if association_to.school_year.state == 'closed':
-            return (f'Учебный год {association_to.school_year.title} закрыт: движение в '
-                    f'«{association_to.name}» больше не проводится.')
         if association_to.program_id and association_to.program.archived:
             return (f'Программа «{association_to.program.name}» в архиве: в её объединения '
                     'больше не зачисляют и не переводят.')
@@ -311,9 +312,9 @@ def _child_problem(order, person, association_from, association_to, moved_on):
     if moved_on:
         later = latest_movement(person, order.organisation_id, after=moved_on)
         if later is not None:
+            when = ru_date(later.moved_on or later.order.act_date)
             return (f'ребёнок уже {KIND_PAST[later.order.kind]} {_by_order(later)} '
-                    f'(дата движения {ru_date(later.moved_on)}); движение нельзя датировать '
-                    f'раньше {ru_date(later.moved_on)}.')
+                    f'(дата движения {when}); движение нельзя датировать раньше {when}.')
     return None
 
 
