@@ -33,7 +33,7 @@ def database_url(tmp_path_factory):
     return url
 
 
-def _empty_tables(database):
+def empty_tables(database):
     tables = [t for t in database.get_tables() if t not in KEPT_TABLES]
     if isinstance(database, models.PostgresqlDatabase):
         database.execute_sql('TRUNCATE %s RESTART IDENTITY CASCADE'
@@ -53,8 +53,10 @@ def app(database_url, tmp_path):
         'SECRET_KEY': 'test-secret',
         'MAIL_OUTBOX': str(tmp_path / 'outbox'),
         'SESSION_COOKIE_SECURE': False,
+        # Most tests sign staff in by password; tests/test_esia*.py turn the ЕСИА-only policy on.
+        'STAFF_PASSWORD_SIGN_IN': True,
     })
-    _empty_tables(models.db.obj)
+    empty_tables(models.db.obj)
     models.db.close()
     yield app
     models.db.close()

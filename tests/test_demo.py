@@ -1,7 +1,6 @@
 """The demo region loader: a small region loaded into a fresh database, checked for real.
 
-Runs on SQLite in a temporary directory, or on PostgreSQL when DATABASE_URL starts
-with ``postgresql`` (the ``public`` schema of that database is dropped and recreated).
+Runs on the test run's database (SQLite, or PostgreSQL when DATABASE_URL says so).
 """
 import datetime
 import io
@@ -18,6 +17,7 @@ from models import (
     Organisation, Person, Program, Region, Role, SchoolYear, Settlement, User, UserRole,
 )
 from services import demo
+from tests.conftest import empty_tables
 from services.documents import (
     is_valid_birth_certificate_series, is_valid_snils, latin_lookalikes,
 )
@@ -28,30 +28,16 @@ ORGANISATIONS = 60
 TODAY = datetime.date.today()
 
 
-def _fresh_database(url):
-    if url.startswith('postgresql'):
-        database = models.make_database(url)
-        models.db.initialize(database)
-        models.db.execute_sql('DROP SCHEMA public CASCADE')
-        models.db.execute_sql('CREATE SCHEMA public')
-    else:
-        models.db.initialize(models.make_database(url))
-    models.migrate()
-
-
 @pytest.fixture(scope='module')
-def demo_db(tmp_path_factory):
-    """A fresh, migrated database holding a small demo region; yields the counts."""
-    previous = models.db.obj
-    url = os.environ.get('DATABASE_URL', '')
-    if not url.startswith('postgresql'):
-        url = 'sqlite:///' + str(tmp_path_factory.mktemp('demo') / 'demo.db')
-    _fresh_database(url)
+def demo_db(database_url):
+    """The run's migrated test database, emptied and holding a small demo region; yields the counts."""
+    database = models.make_database(database_url)
+    models.db.initialize(database)
+    empty_tables(database)
     counts = demo.load_demo_region(children=CHILDREN, organisations=ORGANISATIONS, seed=7)
     yield counts
+    empty_tables(database)
     models.db.close()
-    if previous is not None:
-        models.db.initialize(previous)
 
 
 def _children():
@@ -339,7 +325,8 @@ def test_same_seed_same_region(tmp_path):
     rows = []
     try:
         for n in range(2):
-            _fresh_database('sqlite:///' + str(tmp_path / f'seed{n}.db'))
+            models.db.initialize(models.make_database('sqlite:///' + str(tmp_path / f'seed{n}.db')))
+            models.migrate()
             demo.load_demo_region(children=150, organisations=40, seed=11,
                                   today=datetime.date(2024, 2, 29))
             rows.append(list(Person.select(Person.surname, Person.name, Person.patronymic, Person.birth_date,
