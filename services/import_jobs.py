@@ -209,13 +209,17 @@ def match(job, runner):
         batch = rows[done:done + BATCH]
         incoming = [similar_people.Incoming.from_values(values_of(r)) for r in batch]
         found = similar_people.find_similar(incoming, job.organisation_id, batch=BATCH)
+        preselected = {}
+        for row, candidates in zip(batch, found):
+            exact = next((c for c in candidates if c.exact), None)
+            row.candidates = json.dumps([c.__dict__ for c in candidates], ensure_ascii=False)
+            row.decision = 'use' if exact else ('new' if not candidates else '')
+            if exact:
+                preselected[row.id] = exact.person_id
         with db.atomic():
-            for row, candidates in zip(batch, found):
-                exact = next((c for c in candidates if c.exact), None)
-                (ImportRow.update(candidates=json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
-                                  decision='use' if exact else ('new' if not candidates else ''),
-                                  chosen_person=exact.person_id if exact else None)
-                 .where(ImportRow.id == row.id).execute())
+            ImportRow.bulk_update(batch, fields=[ImportRow.candidates, ImportRow.decision], batch_size=100)
+            for row_id, person_id in preselected.items():  # few: exact matches only
+                ImportRow.update(chosen_person=person_id).where(ImportRow.id == row_id).execute()
             done += len(batch)
             beating = (ImportJob.update(progress_done=done, heartbeat_at=utcnow())
                        .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())

@@ -197,7 +197,7 @@ def cell_text(value, pad=0):
         value = value.date()
     if isinstance(value, datetime.date):
         return value.strftime('%d.%m.%Y')
-    return re.sub(r'\s+', ' ', str(value)).strip()
+    return ' '.join(str(value).split())
 
 
 _DMY = re.compile(r'^(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{2}|\d{4})(?:\s*г\.?)?(?:\s+0?0:00(?::00)?)?$')
@@ -419,7 +419,7 @@ def parse_file(file_name, data, associations, today=None):
     parsed = []
     for index in range(start, len(rows)):
         raw = {f: rows[index][c] if c < len(rows[index]) else None for c, f in columns.items()}
-        if not any(cell_text(v) for v in raw.values()):
+        if all(v is None or v == '' for v in raw.values()) or not any(cell_text(v) for v in raw.values()):
             continue
         parsed.append(validate_row(index + 1, raw, associations, today))
     flag_duplicates(parsed)
@@ -429,9 +429,10 @@ def parse_file(file_name, data, associations, today=None):
 
 def validate_row(number, raw, associations, today):
     values, issues = {}, []
+    texts = {f: cell_text(v, PAD.get(f, 0) if isinstance(v, (int, float)) else 0) for f, v in raw.items()}
 
     def text(f):
-        return cell_text(raw.get(f), PAD.get(f, 0) if isinstance(raw.get(f), (int, float)) else 0)
+        return texts.get(f, '')
 
     def problem(f, message, severity, allowed=''):
         issues.append(Issue(f, FIELD_LABELS[f], text(f), message, severity, allowed))
@@ -494,7 +495,7 @@ def validate_row(number, raw, associations, today):
     if not any(values[k] for k in ('passport', 'certificate', 'foreign')) and not values['snils']:
         issues.append(Issue('certificate_number', 'Документ', '', 'Нет ни документа, ни СНИЛС: '
                             'ребёнка будет труднее найти в регистре.', WARNING))
-    values['_raw'] = {FIELD_LABELS[f]: cell_text(v) for f, v in raw.items() if cell_text(v)}
+    values['_raw'] = {FIELD_LABELS[f]: t for f, t in texts.items() if t}
     return ParsedRow(number=number, values=values, issues=issues)
 
 

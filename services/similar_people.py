@@ -17,15 +17,16 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import Tuple
+from peewee import PostgresqlDatabase, Tuple
 from rapidfuzz.distance import JaroWinkler
 
-from models import DOCUMENT_KINDS, IdentityDocument, Membership, Organisation, Person
+from models import DOCUMENT_KINDS, IdentityDocument, Membership, Organisation, Person, db
 from services.normalize import digits_key, document_key, name_key
 
 MIN_SCORE = 72       # candidates below are not shown
 LIMIT = 5            # candidates per row
 CHUNK = 400          # keys per blocking query
+PG_CHUNK = 5000      # pairs per unnest join on PostgreSQL
 
 _LOOKALIKE = str.maketrans('aceopxyABCEHKMOPTX', 'асеорхуАВСЕНКМОРТХ')
 _CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
@@ -155,9 +156,15 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
+KEY_FIELDS = (Person.id, Person.surname_key, Person.name_key, Person.patronymic_key,
+              Person.birth_date, Person.gender, Person.snils)
+_KEY_NAMES = [f.name for f in KEY_FIELDS]
+
+
 def _block(prepared):
-    """{row index: set of person ids} from indexed queries, a few per batch of rows."""
-    found = defaultdict(set)
+    """({row index: set of person ids}, {person id: matching keys}, {(row index, person id)
+    sharing a document}) from indexed queries, a few per batch of rows."""
+    found, people, same_document = defaultdict(set), {}, set()
     by_snils, by_doc, by_names, by_date_name, by_date_surname, by_date = (defaultdict(list) for _ in range(6))
     for p in prepared:
         if p.incoming.snils:
@@ -175,34 +182,57 @@ def _block(prepared):
                 by_date_surname[(day, p.surname)].append(p.index)
             if p.latin:
                 by_date[day].append(p.index)
+
+    def keep(row, rows_of):
+        person = _person(row)
+        people[person['id']] = person
+        for i in rows_of:
+            found[i].add(person['id'])
+        return person['id']
+
     for chunk in _chunks(by_snils):
-        for pid, snils in Person.select(Person.id, Person.snils).where(Person.snils.in_(chunk)).tuples():
-            for i in by_snils[snils]:
-                found[i].add(pid)
+        for row in Person.select(*KEY_FIELDS).where(Person.snils.in_(chunk)).tuples():
+            keep(row, by_snils[row[6]])
     for chunk in _chunks(by_doc):
-        query = (IdentityDocument.select(IdentityDocument.person, IdentityDocument.number_key)
+        query = (Person.select(*KEY_FIELDS, IdentityDocument.number_key).join(IdentityDocument)
                  .where(IdentityDocument.number_key.in_(chunk)).tuples())
-        for pid, key in query:
-            for i in by_doc[key]:
-                found[i].add(pid)
-    _pairs(found, by_names, Person.surname_key, Person.name_key)
-    _pairs(found, by_date_name, Person.birth_date, Person.name_key)
-    _pairs(found, by_date_surname, Person.birth_date, Person.surname_key)
+        for row in query:
+            pid = keep(row, by_doc[row[7]])
+            same_document.update((i, pid) for i in by_doc[row[7]])
+    _pairs(keep, by_names, Person.surname_key, Person.name_key)
+    _pairs(keep, by_date_name, Person.birth_date, Person.name_key)
+    _pairs(keep, by_date_surname, Person.birth_date, Person.surname_key)
     for chunk in _chunks(by_date):
-        for pid, day in Person.select(Person.id, Person.birth_date).where(Person.birth_date.in_(chunk)).tuples():
-            for i in by_date[_as_date(day)]:
-                found[i].add(pid)
-    return found
+        for row in Person.select(*KEY_FIELDS).where(Person.birth_date.in_(chunk)).tuples():
+            keep(row, by_date[_as_date(row[4])])
+    return found, people, same_document
 
 
-def _pairs(found, wanted, first, second):
-    for chunk in _chunks(wanted):
-        query = (Person.select(Person.id, first, second)
-                 .where(Tuple(first, second).in_(chunk)).tuples())
-        dated = first is Person.birth_date
-        for pid, a, b in query:
-            for i in wanted.get((_as_date(a) if dated else a, b), ()):
-                found[i].add(pid)
+def _person(row):
+    person = dict(zip(_KEY_NAMES, row))
+    person['birth_date'] = _as_date(person['birth_date'])
+    return person
+
+
+def _pairs(keep, wanted, first, second):
+    """Rows whose (first, second) equals one of the wanted pairs; one indexed probe per pair."""
+    a_at, b_at = _KEY_NAMES.index(first.name), _KEY_NAMES.index(second.name)
+    dated = first is Person.birth_date
+    if isinstance(db.obj, PostgresqlDatabase):
+        # Two arrays unnested into a join: one short statement per chunk instead of a long OR list.
+        columns = ', '.join(f'p.{f.column_name}' for f in KEY_FIELDS)
+        sql = (f'SELECT {columns} FROM person p '
+               f'JOIN unnest(%s::{"date" if dated else "text"}[], %s::text[]) AS k(a, b) '
+               f'ON p.{first.column_name} = k.a AND p.{second.column_name} = k.b')
+        chunks = (db.execute_sql(sql, ([a for a, _ in chunk], [b for _, b in chunk])).fetchall()
+                  for chunk in _chunks(wanted, PG_CHUNK))
+    else:
+        chunks = (Person.select(*KEY_FIELDS).where(Tuple(first, second).in_(chunk)).tuples()
+                  for chunk in _chunks(wanted))
+    for rows in chunks:
+        for row in rows:
+            a = _as_date(row[a_at]) if dated else row[a_at]
+            keep(row, wanted.get((a, row[b_at]), ()))
 
 
 def _as_date(value):
@@ -235,7 +265,7 @@ def _date_closeness(a, b):
     return 0.0
 
 
-def score(p, person, documents):
+def score(p, person, same_document):
     """(score 0–100, exact, agree, differ) of one registry person against a prepared row."""
     inc = p.incoming
     latin_s = name_key(inc.surname) if p.latin else None
@@ -275,14 +305,9 @@ def score(p, person, documents):
     elif inc.snils and person['snils']:
         total -= 40
         differ.append('snils')
-    keys = {key for _, key in inc.documents}
-    same_document = bool(keys & {d['key'] for d in documents})
     if same_document:
         total += 30
         agree.append('document')
-    elif any(kind == d['kind'] for kind, _ in inc.documents for d in documents):
-        total -= 5
-        differ.append('document')
     exact = same_snils or (same_document and dates == 1.0)
     return max(0, min(100, round(total))), exact, agree, differ
 
@@ -299,34 +324,27 @@ def find_similar(rows, organisation_id=None, limit=LIMIT, min_score=MIN_SCORE, b
     results = []
     for start in range(0, len(rows), batch):
         prepared = [_prepare(start + i, row) for i, row in enumerate(rows[start:start + batch])]
-        found = _block(prepared)
-        ids = set().union(*found.values()) if found else set()
-        people = _people(ids)
-        docs = _documents(ids)
+        found, people, same_document = _block(prepared)
         scored = {}
         for p in prepared:
             candidates = []
             for pid in found.get(p.index, ()):
-                person = people.get(pid)
-                if person is None:
-                    continue
-                value, exact, agree, differ = score(p, person, docs.get(pid, []))
+                value, exact, agree, differ = score(p, people[pid], (p.index, pid) in same_document)
                 if value >= min_score or exact:
                     candidates.append(Candidate(pid, value, exact, agree, differ))
             candidates.sort(key=lambda c: (not c.exact, -c.score, c.person_id))
             scored[p.index] = candidates[:limit]
-        _describe([c for cs in scored.values() for c in cs], people, docs, organisation_id)
+        _describe(prepared, scored, organisation_id)
         results.extend(scored[p.index] for p in prepared)
         if progress:
             progress(min(start + batch, len(rows)), len(rows))
     return results
 
 
-def _people(ids):
+def _shown_people(ids):
     people = {}
     for chunk in _chunks(ids, 1000):
         query = (Person.select(Person.id, Person.surname, Person.name, Person.patronymic,
-                               Person.surname_key, Person.name_key, Person.patronymic_key,
                                Person.birth_date, Person.gender, Person.snils)
                  .where(Person.id.in_(chunk)).dicts())
         for row in query:
@@ -340,41 +358,46 @@ def _documents(ids):
     for chunk in _chunks(ids, 1000):
         query = (IdentityDocument.select(IdentityDocument.person, IdentityDocument.kind,
                                          IdentityDocument.series, IdentityDocument.number,
-                                         IdentityDocument.number_key, IdentityDocument.is_current)
+                                         IdentityDocument.is_current)
                  .where(IdentityDocument.person.in_(chunk)).tuples())
-        for pid, kind, series, number, key, current in query:
-            docs[pid].append({'kind': kind, 'series': series, 'number': number, 'key': key,
-                              'current': current})
+        for pid, kind, series, number, current in query:
+            docs[pid].append({'kind': kind, 'series': series, 'number': number, 'current': current})
     return docs
 
 
-def _describe(candidates, people, docs, organisation_id):
-    """Fill each candidate's group, organisations and what the screen shows of the person."""
-    ids = {c.person_id for c in candidates}
-    where = defaultdict(dict)
+def _describe(prepared, scored, organisation_id):
+    """Fill each shown candidate's group, organisations and what the screen shows of the person
+    (read only for the few candidates shown, not for everything the blocking met)."""
+    ids = {c.person_id for candidates in scored.values() for c in candidates}
+    people, docs, where = _shown_people(ids), _documents(ids), defaultdict(dict)
     for chunk in _chunks(ids, 1000):
         query = (Membership.select(Membership.person, Organisation.id, Organisation.short_name)
                  .join(Organisation)
                  .where(Membership.person.in_(chunk), Membership.ended_on.is_null()).tuples())
         for pid, org_id, org_name in query:
             where[pid][org_id] = org_name
-    for c in candidates:
-        person = people[c.person_id]
-        orgs = where.get(c.person_id, {})
-        if organisation_id in orgs:
-            c.group = 'here'
-        elif orgs:
-            c.group = 'other'
-        c.organisations = [{'id': oid, 'name': name} for oid, name in sorted(orgs.items(), key=lambda kv: kv[1])]
-        current = [d for d in docs.get(c.person_id, []) if d['current']] or docs.get(c.person_id, [])
-        c.person = {
-            'full_name': ' '.join(x for x in (person['surname'], person['name'], person['patronymic']) if x),
-            'surname': person['surname'], 'name': person['name'], 'patronymic': person['patronymic'],
-            'birth_date': person['birth_date'].isoformat(), 'gender': person['gender'],
-            'snils': person['snils'] or '',
-            'documents': [{'kind': DOCUMENT_KINDS.get(d['kind'], d['kind']), 'series': d['series'],
-                           'number': d['number']} for d in current],
-        }
+    for p in prepared:
+        incoming_kinds = {kind for kind, _ in p.incoming.documents}
+        for c in scored[p.index]:
+            person = people[c.person_id]
+            orgs = where.get(c.person_id, {})
+            if organisation_id in orgs:
+                c.group = 'here'
+            elif orgs:
+                c.group = 'other'
+            c.organisations = [{'id': oid, 'name': name} for oid, name in sorted(orgs.items(), key=lambda kv: kv[1])]
+            held = docs.get(c.person_id, [])
+            if 'document' not in c.agree and incoming_kinds & {d['kind'] for d in held}:
+                c.differ.append('document')
+            current = [d for d in held if d['current']] or held
+            c.person = {
+                'full_name': ' '.join(x for x in (person['surname'], person['name'], person['patronymic']) if x),
+                'surname': person['surname'], 'name': person['name'], 'patronymic': person['patronymic'],
+                'birth_date': person['birth_date'].isoformat(), 'gender': person['gender'],
+                'snils': person['snils'] or '',
+                'documents': [{'kind': DOCUMENT_KINDS.get(d['kind'], d['kind']), 'series': d['series'],
+                               'number': d['number']} for d in current],
+            }
 
 
 def incoming_from_form(surname, name, patronymic, birth_date, gender='', snils='', series='', number=''):
