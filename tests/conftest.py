@@ -36,8 +36,11 @@ def database_url(tmp_path_factory):
 def empty_tables(database):
     tables = [t for t in database.get_tables() if t not in KEPT_TABLES]
     if isinstance(database, models.PostgresqlDatabase):
-        database.execute_sql('TRUNCATE %s RESTART IDENTITY CASCADE'
-                             % ', '.join(f'"{t}"' for t in tables))
+        # DELETE with foreign-key triggers off is ~30x faster than TRUNCATE on small tables.
+        with database.atomic():
+            database.execute_sql('SET LOCAL session_replication_role = replica')
+            for table in tables:
+                database.execute_sql(f'DELETE FROM "{table}"')
     else:
         database.execute_sql('PRAGMA foreign_keys = OFF')
         for table in tables:
