@@ -13,6 +13,7 @@ from peewee import InterfaceError, OperationalError
 
 import models
 from models import Organisation, Role, SchoolYear, User, UserRole, db
+from services.esia import settings as esia_settings
 from web import DatabaseSessionInterface, static_version
 
 csrf = CSRFProtect()
@@ -31,6 +32,7 @@ HTMX_INTEGRITY = 'sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9
 PUBLIC_ENDPOINTS = {
     'static', 'auth.login', 'auth.login_post', 'auth.password_reset_request',
     'auth.password_reset', 'health.live', 'health.ready',
+    'esia.start', 'esia.finish', 'esia.confirm', 'esia.signed_out',
 }
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -75,6 +77,7 @@ def create_app(test_config=None):
         MAIL_OUTBOX=os.environ.get('MAIL_OUTBOX', os.path.join(app.instance_path, 'outbox')),
         PUBLIC_URL=os.environ.get('PUBLIC_URL', ''),
     )
+    app.config.update(esia_settings.from_environment(environment))
     if os.environ.get('TRUSTED_HOSTS'):
         app.config['TRUSTED_HOSTS'] = os.environ['TRUSTED_HOSTS'].split(',')
     if test_config:

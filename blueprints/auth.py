@@ -1,4 +1,5 @@
 """Sign-in through the organisation cascade, sign-out, password reset, organisation switch."""
+import datetime
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
@@ -7,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Organisation, UserRole
 from services import accounts, mail
+from services.esia import policy as sign_in_policy
 from services.passwords import password_problems
 from services.places import build_cascade
 from web import audit_event, client_ip, render
@@ -70,12 +72,21 @@ def _sign_in(login_name, password, organisation_id):
                     object_type='organisation', object_id=organisation_id, result='denied')
         return ('Ваша учётная запись не относится к выбранной организации. '
                 'Выберите свою организацию или обратитесь к её администратору.')
+    organisation = Organisation.get_by_id(organisation_id)
+    decision = sign_in_policy.password_sign_in(user, organisation.region, datetime.date.today(),
+                                               current_app.config['STAFF_PASSWORD_SIGN_IN'])
+    if not decision.allowed:
+        audit_event('sign_in_refused_policy', user=user, login=user.login,
+                    organisation=organisation, result='denied', details=decision.reason)
+        return decision.message
     session.pop('csrf_token', None)
     session.regenerate()
     login_user(user, remember=False)
     session['org_id'] = organisation_id
-    audit_event('sign_in', user=user, login=user.login,
-                organisation=Organisation.get_by_id(organisation_id))
+    if decision.reason == 'break_glass':
+        audit_event('break_glass_sign_in', user=user, login=user.login, organisation=organisation,
+                    details='password sign-in after the ЕСИА-only date')
+    audit_event('sign_in', user=user, login=user.login, organisation=organisation)
     return None
 
 
@@ -83,10 +94,11 @@ def _sign_in(login_name, password, organisation_id):
 @login_required
 def logout():
     audit_event('sign_out')
+    via_esia = session.get('signed_in_with') == 'esia'
     logout_user()
     session.revoke()
     flash('Вы вышли из системы.', 'info')
-    return redirect(url_for('auth.login'), 303)
+    return redirect(url_for('esia.signed_out' if via_esia else 'auth.login'), 303)
 
 
 @bp.route('/organisations', methods=['GET', 'POST'])

@@ -1,0 +1,141 @@
+"""Signers of ЕСИА requests, chosen by configuration (ESIA_SIGNER).
+
+Every signer answers ``sign(data) -> bytes``: a raw GOST R 34.10-2012 signature of
+``data`` hashed with Streebog-256, in OpenSSL byte order (see services/esia/gost.py).
+The legacy flow wraps that signature into a detached CMS (``sign_pkcs7``), which works
+the same for every signer because the CMS has no signed attributes.
+"""
+import base64
+import json
+import os
+import subprocess
+import tempfile
+import urllib.request
+
+from services.esia import gost
+
+
+class SignerError(RuntimeError):
+    """The signing key, tool or service failed; the message never carries key material."""
+
+
+class Signer:
+    certificate: gost.Certificate
+
+    def sign(self, data):
+        raise NotImplementedError
+
+    def sign_pkcs7(self, data):
+        return gost.detached_cms(self.certificate, self.sign(data))
+
+    def certificate_hash(self):
+        return self.certificate.hash_hex()
+
+
+class PureSigner(Signer):
+    """Pure-Python GOST (gostcrypto): for development and tests. ``k`` fixes the nonce for
+    golden vectors only; a real signature needs a fresh random nonce every time."""
+
+    def __init__(self, key_path, cert_path, k=None):
+        with open(key_path, 'rb') as fh:
+            self.key = gost.PrivateKey.from_pem(fh.read())
+        self.certificate = gost.Certificate.from_file(cert_path)
+        self.k = k
+
+    def sign(self, data):
+        return self.key.sign(data, k=self.k)
+
+
+def _run(command, timeout):
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SignerError(f'{os.path.basename(command[0])} failed to run: {type(exc).__name__}') from None
+    if done.returncode != 0:
+        raise SignerError(f'{os.path.basename(command[0])} exited with {done.returncode}')
+    return done.stdout
+
+
+class OpenSSLSigner(Signer):
+    """OpenSSL with the GOST engine (Debian package libengine-gost-openssl), as a subprocess."""
+
+    def __init__(self, key_path, cert_path, openssl='openssl', timeout=10):
+        self.key_path, self.openssl, self.timeout = key_path, openssl, timeout
+        self.certificate = gost.Certificate.from_file(cert_path)
+
+    def sign(self, data):
+        with tempfile.NamedTemporaryFile() as message:
+            message.write(data)
+            message.flush()
+            signature = _run([self.openssl, 'dgst', '-engine', 'gost', '-md_gost12_256',
+                              '-sign', self.key_path, '-binary', message.name], self.timeout)
+        if len(signature) != 2 * gost.SIZE:
+            raise SignerError('openssl returned a signature of unexpected length')
+        return signature
+
+
+class CryptoProSigner(Signer):
+    """CryptoPro CSP ``csptest``: its raw signature is little-endian, so it is byte-reversed."""
+
+    def __init__(self, container, cert_path, csptest='/opt/cprocsp/bin/amd64/csptest',
+                 pin='', timeout=20):
+        self.container, self.csptest, self.pin, self.timeout = container, csptest, pin, timeout
+        self.certificate = gost.Certificate.from_file(cert_path)
+
+    def sign(self, data):
+        with tempfile.TemporaryDirectory() as folder:
+            source, target = os.path.join(folder, 'in'), os.path.join(folder, 'out')
+            with open(source, 'wb') as fh:
+                fh.write(data)
+            command = [self.csptest, '-keys', '-cont', self.container, '-sign', 'GOST12_256',
+                       '-in', source, '-out', target, '-keytype', 'exchange']
+            if self.pin:
+                command += ['-password', self.pin]
+            _run(command, self.timeout)
+            with open(target, 'rb') as fh:
+                signature = fh.read()
+        if len(signature) != 2 * gost.SIZE:
+            raise SignerError('csptest returned a signature of unexpected length')
+        return signature[::-1]
+
+
+class RemoteSigner(Signer):
+    """A signing service over HTTP: POST {"data": base64} → {"signature": base64}, OpenSSL order."""
+
+    def __init__(self, url, cert_path, token='', timeout=10):
+        self.url, self.token, self.timeout = url, token, timeout
+        self.certificate = gost.Certificate.from_file(cert_path)
+
+    def sign(self, data):
+        request = urllib.request.Request(
+            self.url, data=json.dumps({'data': base64.b64encode(data).decode()}).encode(),
+            headers={'Content-Type': 'application/json',
+                     **({'Authorization': f'Bearer {self.token}'} if self.token else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = json.loads(response.read(64 * 1024))
+            signature = base64.b64decode(answer['signature'])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SignerError(f'signing service failed: {type(exc).__name__}') from None
+        if len(signature) != 2 * gost.SIZE:
+            raise SignerError('signing service returned a signature of unexpected length')
+        return signature
+
+
+def make_signer(config):
+    """Build the configured signer from app.config-like settings."""
+    kind = config.get('ESIA_SIGNER', 'pure')
+    cert = config.get('ESIA_CERT_PATH')
+    if not cert:
+        raise SignerError('ESIA_CERT_PATH is not set')
+    if kind == 'pure':
+        return PureSigner(config['ESIA_KEY_PATH'], cert)
+    if kind == 'openssl':
+        return OpenSSLSigner(config['ESIA_KEY_PATH'], cert, config.get('ESIA_OPENSSL', 'openssl'))
+    if kind == 'cryptopro':
+        return CryptoProSigner(config['ESIA_CRYPTOPRO_CONTAINER'], cert,
+                               config.get('ESIA_CSPTEST', '/opt/cprocsp/bin/amd64/csptest'),
+                               config.get('ESIA_CRYPTOPRO_PIN', ''))
+    if kind == 'remote':
+        return RemoteSigner(config['ESIA_SIGNER_URL'], cert, config.get('ESIA_SIGNER_TOKEN', ''))
+    raise SignerError(f'unknown ESIA_SIGNER {kind!r}: use pure, openssl, cryptopro or remote')
