@@ -70,13 +70,13 @@ class StaffLink:
 
 def staff_links(organisation):
     """The organisation's current staff and whether each has linked ЕСИА (no СНИЛС shown)."""
-    rows = []
-    staff = (Employment.select(Employment, Person).join(Person)
-             .where(Employment.organisation == organisation, Employment.dismissed_on.is_null())
-             .order_by(Person.surname_key, Person.name_key))
-    for employment in staff:
-        accounts = list(User.select().where(User.person == employment.person_id))
-        rows.append(StaffLink(employment.person.full_name, employment.position,
-                              ', '.join(a.login for a in accounts),
-                              any(a.esia_oid for a in accounts)))
-    return rows
+    staff = list(Employment.select(Employment, Person).join(Person)
+                 .where(Employment.organisation == organisation, Employment.dismissed_on.is_null())
+                 .order_by(Person.surname_key, Person.name_key))
+    accounts = {}
+    for account in User.select().where(User.person.in_([e.person_id for e in staff])):
+        accounts.setdefault(account.person_id, []).append(account)
+    return [StaffLink(e.person.full_name, e.position,
+                      ', '.join(a.login for a in accounts.get(e.person_id, [])),
+                      any(a.esia_oid for a in accounts.get(e.person_id, [])))
+            for e in staff]
