@@ -1,6 +1,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
+IDP_PORT ?= 8001
 BIN = $(VENV)/bin
 export KRUZHOK_ENV ?= development
 
@@ -19,8 +20,7 @@ migrate: install
 
 run: install
 	$(BIN)/flask --app app seed-demo --if-empty
-	@echo "Кружок: http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	BIN=$(BIN) PORT=$(PORT) IDP_PORT=$(IDP_PORT) tools/serve.sh
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Serve the app with gunicorn and, in development, the ЕСИА development identity provider beside it.
+set -euo pipefail
+BIN=${BIN:-.venv/bin}
+PORT=${PORT:-8000}
+IDP_PORT=${IDP_PORT:-8001}
+
+if [ "${KRUZHOK_ENV:-production}" = development ]; then
+  export ESIA_BASE_URL=${ESIA_BASE_URL:-http://127.0.0.1:$IDP_PORT}
+  export ESIA_ISSUER=${ESIA_ISSUER:-http://127.0.0.1:$IDP_PORT/}
+  export ESIA_REDIRECT_URI=${ESIA_REDIRECT_URI:-http://127.0.0.1:$PORT/esia/return}
+  export DEVIDP_REDIRECT_URIS=${DEVIDP_REDIRECT_URIS:-$ESIA_REDIRECT_URI}
+  trap 'kill 0' EXIT
+  "$BIN/python" -m devidp --port "$IDP_PORT" &
+  echo "Тестовый вход через Госуслуги (ЕСИА): http://127.0.0.1:$IDP_PORT/switches"
+fi
+echo "Кружок: http://127.0.0.1:$PORT"
+# The access log leaves out query strings: ЕСИА codes and reset tokens travel there.
+"$BIN/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" \
+  --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss' \
+  'app:create_app()'
