@@ -51,7 +51,7 @@ def _audit_search(screen, order, filters, page):
     shown = ','.join(str(getattr(row, 'person_id', None) or row.id) for row in page.rows)
     audit_event('registry_search', object_type='order', object_id=order.id,
                 details=f'screen={screen} filters={",".join(filters.used()) or "-"} '
-                        f'found={"1000+" if page.capped else page.total} shown={shown or "-"}')
+                        f'found={f"{page.cap}+" if page.capped else page.total} shown={shown or "-"}')
 
 
 @bp.get('/orders/<int:order>/search')
@@ -64,7 +64,8 @@ def search(order):
     targets, target = _targets(request.args.get('to'))
     page, rows = None, []
     if filters.applied and not errors:
-        page = rs.page_of(rs.search_people(filters), filters.page, filters.size)
+        page = rs.page_of(rs.search_people(filters), filters.page, filters.size,
+                          rs.search_people(filters, for_count=True))
         rows = rs.child_rows(page.rows, order, g.organisation, current_user.id, target)
         _audit_search('search', order, filters, page)
     return render('enrollment/search.html', 'enrollment/_search.html',
@@ -83,7 +84,8 @@ def pool(order):
     region = g.organisation.region_id
     filters = rs.parse_pool(request.args, region)
     targets, target = _targets(request.args.get('to'))
-    page = rs.page_of(rs.pool_departures(filters, region), filters.page, filters.size)
+    page = rs.page_of(rs.pool_departures(filters, region), filters.page, filters.size,
+                      lookahead=rs.POOL_LOOKAHEAD)
     rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, current_user.id,
                          target, documents=False, extras=page.rows)
     _audit_search('pool', order, filters, page)

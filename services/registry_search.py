@@ -30,6 +30,7 @@ from services.normalize import digits_key, document_key, name_key, prefix_upper_
 
 PAGE_SIZES = (10, 20, 50, 100)
 COUNT_CAP = 1000  # beyond this the pager says «более 1000» instead of counting on
+POOL_LOOKAHEAD = 2  # pages of the pool counted past the current one
 ORGANISATION_CHOICES_LIMIT = 200
 DEPARTURE_KINDS = {'withdrawal': 'Выбытие', 'graduation': 'Выпуск'}
 GENDER_CHOICES = {'M': 'Мужской', 'F': 'Женский'}
@@ -137,7 +138,7 @@ def _prefix(column, key):
 
 # --- Search for enrolment -------------------------------------------------------
 
-def search_people(f):
+def search_people(f, for_count=False):
     """Children of the registry matching the filters, by ФИО (an unevaluated query)."""
     query = Person.select(Person)
     if f.surname:
@@ -157,6 +158,9 @@ def search_people(f):
         query = query.where(Person.id.in_(_documents_matching(f.doc_series, f.doc_number)))
     staff = Employment.select(Employment.id).where(Employment.person == Person.id)
     query = query.where(~fn.EXISTS(staff))
+    if for_count:  # the index's own order: counted from the index alone
+        return query.select(Person.id).order_by(Person.surname_key, Person.name_key,
+                                                Person.birth_date)
     return query.order_by(Person.surname_key, Person.name_key, Person.birth_date, Person.id)
 
 
@@ -448,12 +452,13 @@ class Page:
     rows: list
     number: int
     size: int
-    total: int  # at most COUNT_CAP + 1
+    total: int  # at most cap + 1
     capped: bool
+    cap: int = COUNT_CAP
 
     @property
     def last(self):
-        return max(1, -(-min(self.total, COUNT_CAP) // self.size))
+        return max(1, -(-min(self.total, self.cap) // self.size))
 
     @property
     def first_index(self):
@@ -472,14 +477,21 @@ class Page:
         return result
 
 
-def page_of(query, number, size, count_query=None):
-    """One page of ``query``; the count stops at COUNT_CAP + 1 so it stays cheap."""
-    counted = (count_query or query).order_by().limit(COUNT_CAP + 1)
-    total = counted.count()
-    last = max(1, -(-min(total, COUNT_CAP) // size))
+def page_of(query, number, size, count_query=None, lookahead=None):
+    """One page of ``query``; the count stops at a cap so it stays cheap.
+
+    The count keeps the query's order: with it the planner walks the same index as the
+    page and stops at the cap, instead of scanning the table for a broad filter.  With
+    ``lookahead`` the cap is that many pages past this one (for lists filtered through a
+    join, where every counted row costs a lookup).
+    """
+    cap = min(COUNT_CAP, (number + lookahead) * size) if lookahead else COUNT_CAP
+    counted = query if count_query is None else count_query  # `or` would run the query
+    total = counted.limit(cap + 1).count()
+    last = max(1, -(-min(total, cap) // size))
     number = min(number, last)
     rows = list(query.offset((number - 1) * size).limit(size)) if total else []
-    return Page(rows=rows, number=number, size=size, total=total, capped=total > COUNT_CAP)
+    return Page(rows=rows, number=number, size=size, total=total, capped=total > cap, cap=cap)
 
 
 def url_query(args):
@@ -629,8 +641,7 @@ def selected_ids(user, order, among=None):
 
 
 def selection_count(user, order):
-    return EnrollmentSelection.select().where(EnrollmentSelection.user == user,
-                                              EnrollmentSelection.order == order).count()
+    return len(selected_ids(user, order))
 
 
 def sync_selection(user, order, shown_ids, ticked_ids, source):

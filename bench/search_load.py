@@ -1,0 +1,139 @@
+"""Search responses per second through gunicorn on loopback, measured with wrk.
+
+    .venv/bin/python bench/search_load.py \\
+        --database-url postgresql://postgres@127.0.0.1:5432/kruzhok_registry_bench
+
+Starts gunicorn on a free loopback port against the database (prepared as in
+search_bench.py: migrated, demo region loaded when empty), signs in as the demo administrator
+by creating a server-side session, and lets wrk (Debian package ``wrk``) send a mix of the six
+kinds of search (``--per-kind`` varied URLs each) from ``--connections`` clients for
+``--duration`` seconds.  Prints wrk's figures and the verdict against the target
+(≥ 200 responses/s, p99 ≤ 250 ms, no errors).  gunicorn is stopped and the session removed
+at the end.
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'bench'))
+
+import models  # noqa: E402
+import search_bench  # noqa: E402
+from models import WebSession, utcnow  # noqa: E402
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--database-url', required=True)
+    parser.add_argument('--children', type=int, default=1_000_000)
+    parser.add_argument('--organisations', type=int, default=3000)
+    parser.add_argument('--duration', type=int, default=30)
+    parser.add_argument('--connections', type=int, default=16)
+    parser.add_argument('--workers', type=int, default=4)
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--per-kind', type=int, default=200)
+    parser.add_argument('--seed', type=int, default=7)
+    return parser.parse_args(argv)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def lua_script(paths, cookie):
+    quoted = ',\n'.join(json.dumps(p) for p in paths)
+    return f'''paths = {{
+{quoted}
+}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1], {{["Cookie"] = "{cookie}"}})
+end
+'''
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if shutil.which('wrk') is None:
+        sys.exit('wrk is needed: apt-get install -y wrk')
+    bench_args = search_bench.parse_args(['--database-url', args.database_url,
+                                          '--children', str(args.children),
+                                          '--organisations', str(args.organisations)])
+    app, admin, home, order = search_bench.prepare(bench_args)
+    rng = random.Random(args.seed)
+    paths = []
+    for kind, _ in search_bench.KINDS:
+        paths += [search_bench.request_path(kind, order, q)
+                  for q in search_bench.sample_queries(kind, args.per_kind, rng, home)]
+    rng.shuffle(paths)
+
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    WebSession.create(key_hash=hashlib.sha256(key.encode()).hexdigest(), user=admin.id,
+                      data=json.dumps({'_user_id': str(admin.id), 'org_id': home.id,
+                                       '_fresh': True}),
+                      created_at=now, last_seen_at=now, ip='127.0.0.1', user_agent='wrk')
+    models.db.close()
+
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=args.database_url, KRUZHOK_ENV='development')
+    server = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), 'gunicorn'), '--workers', str(args.workers),
+         '--threads', str(args.threads), '--bind', f'127.0.0.1:{port}', '--log-level', 'warning',
+         'app:create_app()'], cwd=ROOT, env=env)
+    base = f'http://127.0.0.1:{port}'
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + '/healthz/live', timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as script:
+            script.write(lua_script(paths, f'kruzhok_session={key}'))
+        # Warm up the workers, then measure.
+        subprocess.run(['wrk', '-t2', f'-c{args.connections}', '-d5s', '-s', script.name, base],
+                       capture_output=True, check=True)
+        result = subprocess.run(['wrk', '-t2', f'-c{args.connections}', f'-d{args.duration}s',
+                                 '--latency', '-s', script.name, base],
+                                capture_output=True, text=True, check=True).stdout
+        os.unlink(script.name)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        models.db.connect(reuse_if_open=True)
+        WebSession.delete().where(WebSession.user_agent == 'wrk').execute()
+        models.db.close()
+
+    print(f'gunicorn --workers {args.workers} --threads {args.threads}; wrk -t2 '
+          f'-c{args.connections} -d{args.duration}s over {len(paths)} search URLs '
+          f'({args.per_kind} per kind)\n')
+    print(result)
+    rate = float(re.search(r'Requests/sec:\s+([\d.]+)', result).group(1))
+    p99 = re.search(r'99%\s+([\d.]+)(us|ms|s)', result)
+    p99_ms = float(p99.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[p99.group(2)]
+    errors = re.search(r'Non-2xx or 3xx responses: (\d+)', result)
+    socket_errors = re.search(r'Socket errors: (.*)', result)
+    failures = int(errors.group(1)) if errors else 0
+    print(f'Verdict: {rate:.0f} responses/s (target ≥ 200), p99 {p99_ms:.0f} ms (target ≤ 250), '
+          f'non-2xx {failures}, socket errors: {socket_errors.group(1) if socket_errors else "none"}')
+
+
+if __name__ == '__main__':
+    main()
