@@ -9,6 +9,8 @@ import datetime
 import os
 from urllib.parse import urlparse, unquote
 
+from playhouse.pool import PooledPostgresqlDatabase
+
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, PostgresqlDatabase, SqliteDatabase,
@@ -37,8 +39,9 @@ def make_database(url):
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10,
                               check_same_thread=False)
     if parsed.scheme in ('postgres', 'postgresql'):
-        return PostgresqlDatabase(
-            parsed.path.lstrip('/'),
+        # Connections are pooled: opening one costs more than most page queries.
+        return PooledPostgresqlDatabase(
+            parsed.path.lstrip('/'), max_connections=32, stale_timeout=300, timeout=3,
             host=parsed.hostname, port=parsed.port or 5432,
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,

@@ -32,7 +32,7 @@ def drop(created):
     admin, name = created
     admin.connect()
     admin.connection().autocommit = True
-    admin.execute_sql(f'DROP DATABASE {name}')
+    admin.execute_sql(f'DROP DATABASE {name} WITH (FORCE)')
     admin.close()
 
 
@@ -52,6 +52,8 @@ def test_migrations_go_up_on_an_empty_database_and_back_down(database_url, tmp_p
         assert runner.up() == applied
     finally:
         database.close()
+        if hasattr(database, 'close_all'):
+            database.close_all()
         drop(created)
 
 
