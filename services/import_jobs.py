@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 
-from peewee import IntegrityError
+from peewee import IntegrityError, ValuesList
 
 from models import (IMPORT_ACTIVE_STATUSES, Association, IdentityDocument, ImportJob, ImportRow,
                     Order, Person, db, utcnow)
@@ -203,30 +203,34 @@ def _rows_to_match(job):
 def match(job, runner):
     """Find similar people for the taken rows, batch by batch, resuming from the cursor."""
     ImportJob.update(status='matching').where(ImportJob.id == job.id).execute()
-    rows = list(_rows_to_match(job))
     done = job.progress_done
-    while done < len(rows):
-        batch = rows[done:done + BATCH]
-        incoming = [similar_people.Incoming.from_values(values_of(r)) for r in batch]
-        found = similar_people.find_similar(incoming, job.organisation_id, batch=BATCH)
-        preselected = {}
-        for row, candidates in zip(batch, found):
+    taken = list(_rows_to_match(job).select(ImportRow.id, ImportRow.values).offset(done).tuples())
+    incoming = [similar_people.Incoming.from_values(json.loads(values)) for _, values in taken]
+    batches = similar_people.similar_batches(incoming, job.organisation_id, batch=BATCH)
+    for start, found in zip(range(0, len(taken), BATCH), batches):
+        decided = []
+        for (row_id, _), candidates in zip(taken[start:start + BATCH], found):
             exact = next((c for c in candidates if c.exact), None)
-            row.candidates = json.dumps([c.__dict__ for c in candidates], ensure_ascii=False)
-            row.decision = 'use' if exact else ('new' if not candidates else '')
-            if exact:
-                preselected[row.id] = exact.person_id
+            decision = 'use' if exact else ('new' if not candidates else '')
+            decided.append((row_id, json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
+                            decision, exact.person_id if exact else None))
         with db.atomic():
-            ImportRow.bulk_update(batch, fields=[ImportRow.candidates, ImportRow.decision], batch_size=100)
-            for row_id, person_id in preselected.items():  # few: exact matches only
-                ImportRow.update(chosen_person=person_id).where(ImportRow.id == row_id).execute()
-            done += len(batch)
+            _store_candidates(decided)
+            done += len(decided)
             beating = (ImportJob.update(progress_done=done, heartbeat_at=utcnow())
                        .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
             if not beating:
                 raise _Overtaken()
     (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
      .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
+
+
+def _store_candidates(decided):
+    """One UPDATE for a batch of (row id, candidates, decision, preselected person)."""
+    found = ValuesList(decided).cte('found', columns=('id', 'candidates', 'decision', 'chosen'))
+    (ImportRow.update(candidates=found.c.candidates, decision=found.c.decision,
+                      chosen_person=found.c.chosen.cast('INTEGER'))
+     .from_(found).where(ImportRow.id == found.c.id).with_cte(found).execute())
 
 
 class _Overtaken(Exception):

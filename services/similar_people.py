@@ -2,13 +2,17 @@
 
 Two steps, as record linkage is usually done:
 
-1. Blocking through indexed queries, in batches: the same СНИЛС; the same document number;
-   the same surname and name (also swapped); the same birth date (also with day and month
-   swapped) with the same name or the same surname.  Names are folded first: ё→е, case,
+1. Blocking through indexed queries, one per key kind for up to BLOCK rows: the same СНИЛС;
+   the same document number; the same surname and name (also swapped); the same birth date
+   (also with day and month swapped) with a name, or a surname, that starts with the same two
+   letters (so a typo in both names still meets its child; the surname is also tried as a
+   name and the name as a surname, for the two swapped).  Names are folded first: ё→е, case,
    Latin look-alike letters inside Cyrillic, and whole Latin spellings transliterated.
 2. Scoring each candidate with Jaro-Winkler similarity (rapidfuzz) of the names, the birth
    date (a day/month swap or a one-digit slip costs a little, another date a lot) and the
    identifiers: an equal СНИЛС or document weighs most, a different СНИЛС weighs against.
+   A candidate that cannot reach MIN_SCORE even with equal names is dropped before the names
+   are compared (most of what the name blocking meets was born on another day).
 
 No Flask here: the import job, the tests and the benchmarks call :func:`find_similar`.
 """
@@ -17,16 +21,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import PostgresqlDatabase, Tuple
+from peewee import PostgresqlDatabase, Value, ValuesList, fn
 from rapidfuzz.distance import JaroWinkler
 
 from models import DOCUMENT_KINDS, IdentityDocument, Membership, Organisation, Person, db
-from services.normalize import digits_key, document_key, name_key
+from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
 
 MIN_SCORE = 72       # candidates below are not shown
 LIMIT = 5            # candidates per row
-CHUNK = 400          # keys per blocking query
-PG_CHUNK = 5000      # pairs per unnest join on PostgreSQL
+BLOCK = 5000         # rows whose blocking queries run together
+CHUNK = 300          # keys per query on SQLite
+PREFIX = 2           # first letters of a name that, with the birth date, make a block
+CLOSE_NAMES = 0.85   # every name at least this close when no name or identifier is shared
 
 _LOOKALIKE = str.maketrans('aceopxyABCEHKMOPTX', 'асеорхуАВСЕНКМОРТХ')
 _CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
@@ -140,6 +146,8 @@ class _Prepared:
     patronymic: str
     latin: bool
     dates: list
+    latin_surname: str = None
+    latin_name: str = None
 
 
 def _prepare(index, incoming):
@@ -147,7 +155,8 @@ def _prepare(index, incoming):
         _LATIN.search(incoming.surname + incoming.name))
     dates = [d for d in (incoming.birth_date, swapped_day_month(incoming.birth_date)) if d]
     return _Prepared(index, incoming, fold(incoming.surname), fold(incoming.name),
-                     fold(incoming.patronymic), latin, dates)
+                     fold(incoming.patronymic), latin, dates,
+                     name_key(incoming.surname) if latin else None, name_key(incoming.name) if latin else None)
 
 
 def _chunks(items, size=CHUNK):
@@ -156,14 +165,32 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
+def _on_postgres():
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def _rows_where_in(query, field, keys):
+    """Rows of ``query`` whose ``field`` is one of ``keys``: one array parameter on PostgreSQL
+    (a short statement served by the index), IN lists of CHUNK keys on SQLite."""
+    keys = list(keys)
+    if not keys:
+        return
+    if _on_postgres():
+        yield from query.where(field == fn.ANY(Value(keys, converter=False, unpack=False)))
+        return
+    for chunk in _chunks(keys):
+        yield from query.where(field.in_(chunk))
+
+
+# A registry person as the blocking reads it: a tuple in the order of KEY_FIELDS.
 KEY_FIELDS = (Person.id, Person.surname_key, Person.name_key, Person.patronymic_key,
               Person.birth_date, Person.gender, Person.snils)
-_KEY_NAMES = [f.name for f in KEY_FIELDS]
+_ID, _SURNAME, _NAME, _PATRONYMIC, _BIRTH, _GENDER, _SNILS = range(len(KEY_FIELDS))
 
 
 def _block(prepared):
-    """({row index: set of person ids}, {person id: matching keys}, {(row index, person id)
-    sharing a document}) from indexed queries, a few per batch of rows."""
+    """({row index: set of person ids}, {person id: key tuple}, {(row index, person id) sharing
+    a document}) from indexed queries: one per key kind for all the prepared rows."""
     found, people, same_document = defaultdict(set), {}, set()
     by_snils, by_doc, by_names, by_date_name, by_date_surname, by_date = (defaultdict(list) for _ in range(6))
     for p in prepared:
@@ -176,63 +203,79 @@ def _block(prepared):
             by_names[(p.surname, p.name)].append(p.index)
             by_names[(p.name, p.surname)].append(p.index)
         for day in p.dates:
-            if p.name:
-                by_date_name[(day, p.name)].append(p.index)
-            if p.surname:
-                by_date_surname[(day, p.surname)].append(p.index)
+            for word in {p.name, p.surname} - {''}:  # the surname also as a name: the two swapped
+                by_date_name[(day, word[:PREFIX])].append(p.index)
+                by_date_surname[(day, word[:PREFIX])].append(p.index)
             if p.latin:
                 by_date[day].append(p.index)
 
     def keep(row, rows_of):
-        person = _person(row)
-        people[person['id']] = person
+        pid = row[_ID]
+        if pid not in people:
+            people[pid] = _key_tuple(row)
         for i in rows_of:
-            found[i].add(person['id'])
-        return person['id']
+            found[i].add(pid)
+        return pid
 
-    for chunk in _chunks(by_snils):
-        for row in Person.select(*KEY_FIELDS).where(Person.snils.in_(chunk)).tuples():
-            keep(row, by_snils[row[6]])
-    for chunk in _chunks(by_doc):
-        query = (Person.select(*KEY_FIELDS, IdentityDocument.number_key).join(IdentityDocument)
-                 .where(IdentityDocument.number_key.in_(chunk)).tuples())
-        for row in query:
-            pid = keep(row, by_doc[row[7]])
-            same_document.update((i, pid) for i in by_doc[row[7]])
+    for row in _rows_where_in(Person.select(*KEY_FIELDS).tuples(), Person.snils, by_snils):
+        keep(row, by_snils[row[_SNILS]])
+    documents = Person.select(*KEY_FIELDS, IdentityDocument.number_key).join(IdentityDocument).tuples()
+    for row in _rows_where_in(documents, IdentityDocument.number_key, by_doc):
+        pid = keep(row, by_doc[row[-1]])
+        same_document.update((i, pid) for i in by_doc[row[-1]])
     _pairs(keep, by_names, Person.surname_key, Person.name_key)
-    _pairs(keep, by_date_name, Person.birth_date, Person.name_key)
-    _pairs(keep, by_date_surname, Person.birth_date, Person.surname_key)
-    for chunk in _chunks(by_date):
-        for row in Person.select(*KEY_FIELDS).where(Person.birth_date.in_(chunk)).tuples():
-            keep(row, by_date[_as_date(row[4])])
+    _pairs(keep, by_date_name, Person.birth_date, Person.name_key, prefix=True)
+    _pairs(keep, by_date_surname, Person.birth_date, Person.surname_key, prefix=True)
+    for row in _rows_where_in(Person.select(*KEY_FIELDS).tuples(), Person.birth_date, by_date):
+        keep(row, by_date[_as_date(row[_BIRTH])])
     return found, people, same_document
 
 
-def _person(row):
-    person = dict(zip(_KEY_NAMES, row))
-    person['birth_date'] = _as_date(person['birth_date'])
-    return person
+def _key_tuple(row):
+    """The KEY_FIELDS part of a row, its birth date a date (SQLite hands dates back as text)."""
+    row = row[:len(KEY_FIELDS)]
+    if isinstance(row[_BIRTH], str):
+        row = row[:_BIRTH] + (_as_date(row[_BIRTH]),) + row[_BIRTH + 1:]
+    return row
 
 
-def _pairs(keep, wanted, first, second):
-    """Rows whose (first, second) equals one of the wanted pairs; one indexed probe per pair."""
-    a_at, b_at = _KEY_NAMES.index(first.name), _KEY_NAMES.index(second.name)
+def _pairs(keep, wanted, first, second, prefix=False):
+    """Rows whose (first, second) equals one of the wanted pairs, or with ``prefix`` whose
+    second starts with the pair's second; one index probe per pair."""
+    if not wanted:
+        return
+    names = [f.name for f in KEY_FIELDS]
+    a_at, b_at = names.index(first.name), names.index(second.name)
     dated = first is Person.birth_date
-    if isinstance(db.obj, PostgresqlDatabase):
-        # Two arrays unnested into a join: one short statement per chunk instead of a long OR list.
-        columns = ', '.join(f'p.{f.column_name}' for f in KEY_FIELDS)
-        sql = (f'SELECT {columns} FROM person p '
-               f'JOIN unnest(%s::{"date" if dated else "text"}[], %s::text[]) AS k(a, b) '
-               f'ON p.{first.column_name} = k.a AND p.{second.column_name} = k.b')
-        chunks = (db.execute_sql(sql, ([a for a, _ in chunk], [b for _, b in chunk])).fetchall()
-                  for chunk in _chunks(wanted, PG_CHUNK))
+    pairs = list(wanted)
+    highs = [prefix_upper_bound(b) if prefix else '' for _, b in pairs]
+    if _on_postgres():
+        # One statement for all pairs. OFFSET 0 keeps the subquery a probe of the two-column
+        # index per pair: flattened into a join, a few thousand pairs get a sort of the whole table.
+        columns = ', '.join(f.column_name for f in KEY_FIELDS)
+        column = second.column_name
+        match = f'{column} >= k.b AND {column} < k.c' if prefix else f'{column} = k.b'
+        sql = (f'SELECT p.* FROM unnest(%s::{"date" if dated else "text"}[], %s::text[], %s::text[]) AS k(a, b, c) '
+               f'CROSS JOIN LATERAL (SELECT {columns} FROM person '
+               f'WHERE {first.column_name} = k.a AND {match} OFFSET 0) AS p')
+        chunks = [db.execute_sql(sql, ([a for a, _ in pairs], [b for _, b in pairs], highs)).fetchall()]
     else:
-        chunks = (Person.select(*KEY_FIELDS).where(Tuple(first, second).in_(chunk)).tuples()
-                  for chunk in _chunks(wanted))
+        keys = [(a.isoformat() if dated else a, b, high) for (a, b), high in zip(pairs, highs)]
+        chunks = (_joined(chunk, first, second, prefix) for chunk in _chunks(keys))
+    lengths = sorted({len(b) for _, b in pairs}) if prefix else [None]
     for rows in chunks:
         for row in rows:
             a = _as_date(row[a_at]) if dated else row[a_at]
-            keep(row, wanted.get((a, row[b_at]), ()))
+            for length in lengths:
+                keep(row, wanted.get((a, row[b_at][:length]), ()))
+
+
+def _joined(keys, first, second, prefix):
+    """People matching one of ``keys`` (first, second, prefix end) through a join with the keys
+    as a VALUES list, which SQLite answers with one index probe per key."""
+    k = ValuesList(keys).cte('k', columns=('a', 'b', 'c'))
+    match = (second >= k.c.b) & (second < k.c.c) if prefix else (second == k.c.b)
+    return Person.select(*KEY_FIELDS).join(k, on=(first == k.c.a) & match).with_cte(k).tuples()
 
 
 def _as_date(value):
@@ -243,139 +286,159 @@ def _as_date(value):
 
 # --- Scoring -----------------------------------------------------------------------
 
+_jaro_winkler = JaroWinkler.normalized_similarity
+
+
 def _similarity(a, b, latin_a=None):
     if not a or not b:
         return 0.0
-    score = JaroWinkler.normalized_similarity(a, b)
+    score = _jaro_winkler(a, b)
     if latin_a:
-        score = max(score, JaroWinkler.normalized_similarity(latin_a, to_latin(b)))
+        score = max(score, _jaro_winkler(latin_a, to_latin(b)))
     return score
 
 
 def _date_closeness(a, b):
+    """1 for the same date, 0.9 for day and month swapped, 0.75 for one digit of «ДДММГГГГ»
+    mistyped, otherwise 0."""
     if a is None or b is None:
         return 0.0
     if a == b:
         return 1.0
-    if swapped_day_month(a) == b:
+    same_year, same_month, same_day = a.year == b.year, a.month == b.month, a.day == b.day
+    if same_year and a.day == b.month and a.month == b.day:
         return 0.9
-    sa, sb = a.strftime('%d%m%Y'), b.strftime('%d%m%Y')
-    if sum(x != y for x, y in zip(sa, sb)) == 1:
-        return 0.75
+    if same_year + same_month + same_day == 2:  # one slipped digit changes one part only
+        x, y = (a.day, b.day) if not same_day else (a.month, b.month) if not same_month else (a.year, b.year)
+        if _one_digit_apart(x, y):
+            return 0.75
     return 0.0
 
 
-def score(p, person, same_document):
-    """(score 0–100, exact, agree, differ) of one registry person against a prepared row."""
+def _one_digit_apart(x, y):
+    differing = 0
+    while x or y:
+        differing += x % 10 != y % 10
+        x, y = x // 10, y // 10
+    return differing == 1
+
+
+def score(p, person, same_document, min_score=MIN_SCORE):
+    """(score 0–100, exact, agree, differ) of one registry person (a KEY_FIELDS tuple) against a
+    prepared row, or None when the person is not a candidate: below ``min_score`` and not an
+    exact match, or sharing neither a name nor an identifier with the row while some name is
+    not close (what the surname-prefix blocking brings besides the child)."""
     inc = p.incoming
-    latin_s = name_key(inc.surname) if p.latin else None
-    latin_n = name_key(inc.name) if p.latin else None
-    s = _similarity(p.surname, person['surname_key'], latin_s)
-    n = _similarity(p.name, person['name_key'], latin_n)
-    crossed = (_similarity(p.surname, person['name_key'], latin_s)
-               + _similarity(p.name, person['surname_key'], latin_n)) / 2 - 0.04
-    swapped = crossed > (s + n) / 2
-    if swapped:
+    birth = person[_BIRTH]
+    dates = _date_closeness(inc.birth_date, birth)
+    gender_differs = bool(inc.gender and person[_GENDER]) and inc.gender != person[_GENDER]
+    same_snils = bool(inc.snils) and inc.snils == person[_SNILS]
+    other_snils = not same_snils and bool(inc.snils and person[_SNILS])
+    exact = same_snils or (same_document and dates == 1.0)
+    # The identifiers and the date are cheap; names at best agree fully (60 points).
+    bonus = 40 * same_snils - 40 * other_snils + 30 * same_document - 15 * gender_differs
+    if not exact and 60 + 40 * dates + bonus < min_score - 0.5:
+        return None
+    s = _similarity(p.surname, person[_SURNAME], p.latin_surname)
+    n = _similarity(p.name, person[_NAME], p.latin_name)
+    crossed = (_similarity(p.surname, person[_NAME], p.latin_surname)
+               + _similarity(p.name, person[_SURNAME], p.latin_name)) / 2 - 0.04
+    if crossed > (s + n) / 2:
         s = n = crossed
     pat = None
-    if p.patronymic and person['patronymic_key']:
-        pat = _similarity(p.patronymic, person['patronymic_key'])
+    if p.patronymic and person[_PATRONYMIC]:
+        pat = _similarity(p.patronymic, person[_PATRONYMIC])
+    shares = (same_snils or same_document or p.latin
+              or bool({p.surname, p.name} & {person[_SURNAME], person[_NAME]} - {''}))
+    if not shares and min(s, n, 1.0 if pat is None else pat) < CLOSE_NAMES:
+        return None
     names = 0.45 * s + 0.35 * n + 0.2 * pat if pat is not None else 0.55 * s + 0.45 * n
-    birth = person['birth_date']
-    dates = _date_closeness(inc.birth_date, birth)
-    total = 100 * (0.6 * names + 0.4 * dates)
+    total = 100 * (0.6 * names + 0.4 * dates) + bonus
     agree, differ = [], []
     for fieldname, similar in (('surname', s), ('name', n)):
         (agree if similar >= 0.999 else differ).append(fieldname)
     if pat is not None:
         (agree if pat >= 0.999 else differ).append('patronymic')
-    elif p.patronymic or person['patronymic_key']:
+    elif p.patronymic or person[_PATRONYMIC]:
         differ.append('patronymic')
     (agree if dates == 1.0 else differ).append('birth_date')
-    if inc.gender and person['gender']:
-        if inc.gender == person['gender']:
-            agree.append('gender')
-        else:
-            differ.append('gender')
-            total -= 15
-    same_snils = bool(inc.snils) and inc.snils == person['snils']
+    if inc.gender and person[_GENDER]:
+        (differ if gender_differs else agree).append('gender')
     if same_snils:
-        total += 40
         agree.append('snils')
-    elif inc.snils and person['snils']:
-        total -= 40
+    elif other_snils:
         differ.append('snils')
     if same_document:
-        total += 30
         agree.append('document')
-    exact = same_snils or (same_document and dates == 1.0)
-    return max(0, min(100, round(total))), exact, agree, differ
+    total = max(0, min(100, round(total)))
+    if total < min_score and not exact:
+        return None
+    return total, exact, agree, differ
+
+
+def _ranked(p, person_ids, people, same_document, limit, min_score):
+    candidates = []
+    for pid in person_ids:
+        scored = score(p, people[pid], (p.index, pid) in same_document, min_score)
+        if scored is not None:
+            candidates.append(Candidate(pid, *scored))
+    candidates.sort(key=lambda c: (not c.exact, -c.score, c.person_id))
+    return candidates[:limit]
 
 
 # --- The engine ----------------------------------------------------------------------
 
-def find_similar(rows, organisation_id=None, limit=LIMIT, min_score=MIN_SCORE, batch=500,
-                 progress=None):
-    """For each incoming row (an :class:`Incoming`), its candidates, best first.
+def similar_batches(rows, organisation_id=None, limit=LIMIT, min_score=MIN_SCORE, batch=500,
+                    block=BLOCK):
+    """Yield, ``batch`` rows at a time, each incoming row's candidates, best first.
 
-    ``organisation_id`` decides the groups: «в этой организации», «свободные» (no open
-    membership anywhere), «в других организациях».  ``progress(done, total)`` is called per batch.
+    ``rows`` are :class:`Incoming`.  The blocking queries run once per ``block`` rows, one
+    query per key kind; scoring and reading what the screen shows go per batch, so the
+    caller can store each batch as it comes.  ``organisation_id`` decides the groups:
+    «в этой организации», «свободные» (no open membership anywhere), «в других организациях».
     """
-    results = []
-    for start in range(0, len(rows), batch):
-        prepared = [_prepare(start + i, row) for i, row in enumerate(rows[start:start + batch])]
+    for block_start in range(0, len(rows), block):
+        prepared = [_prepare(block_start + i, row) for i, row in enumerate(rows[block_start:block_start + block])]
         found, people, same_document = _block(prepared)
-        scored = {}
-        for p in prepared:
-            candidates = []
-            for pid in found.get(p.index, ()):
-                value, exact, agree, differ = score(p, people[pid], (p.index, pid) in same_document)
-                if value >= min_score or exact:
-                    candidates.append(Candidate(pid, value, exact, agree, differ))
-            candidates.sort(key=lambda c: (not c.exact, -c.score, c.person_id))
-            scored[p.index] = candidates[:limit]
-        _describe(prepared, scored, organisation_id)
-        results.extend(scored[p.index] for p in prepared)
+        for start in range(0, len(prepared), batch):
+            part = prepared[start:start + batch]
+            scored = {p.index: _ranked(p, found.get(p.index, ()), people, same_document, limit, min_score)
+                      for p in part}
+            _describe(part, scored, organisation_id)
+            yield [scored[p.index] for p in part]
+
+
+def find_similar(rows, organisation_id=None, limit=LIMIT, min_score=MIN_SCORE, batch=500,
+                 progress=None, block=BLOCK):
+    """For each incoming row (an :class:`Incoming`), its candidates, best first (see
+    :func:`similar_batches`).  ``progress(done, total)`` is called per batch."""
+    results = []
+    for found in similar_batches(rows, organisation_id, limit, min_score, batch, block):
+        results.extend(found)
         if progress:
-            progress(min(start + batch, len(rows)), len(rows))
+            progress(len(results), len(rows))
     return results
-
-
-def _shown_people(ids):
-    people = {}
-    for chunk in _chunks(ids, 1000):
-        query = (Person.select(Person.id, Person.surname, Person.name, Person.patronymic,
-                               Person.birth_date, Person.gender, Person.snils)
-                 .where(Person.id.in_(chunk)).dicts())
-        for row in query:
-            row['birth_date'] = _as_date(row['birth_date'])
-            people[row['id']] = row
-    return people
-
-
-def _documents(ids):
-    docs = defaultdict(list)
-    for chunk in _chunks(ids, 1000):
-        query = (IdentityDocument.select(IdentityDocument.person, IdentityDocument.kind,
-                                         IdentityDocument.series, IdentityDocument.number,
-                                         IdentityDocument.is_current)
-                 .where(IdentityDocument.person.in_(chunk)).tuples())
-        for pid, kind, series, number, current in query:
-            docs[pid].append({'kind': kind, 'series': series, 'number': number, 'current': current})
-    return docs
 
 
 def _describe(prepared, scored, organisation_id):
     """Fill each shown candidate's group, organisations and what the screen shows of the person
     (read only for the few candidates shown, not for everything the blocking met)."""
     ids = {c.person_id for candidates in scored.values() for c in candidates}
-    people, docs, where = _shown_people(ids), _documents(ids), defaultdict(dict)
-    for chunk in _chunks(ids, 1000):
-        query = (Membership.select(Membership.person, Organisation.id, Organisation.short_name)
-                 .join(Organisation)
-                 .where(Membership.person.in_(chunk), Membership.ended_on.is_null()).tuples())
-        for pid, org_id, org_name in query:
-            where[pid][org_id] = org_name
+    people, docs, where = {}, defaultdict(list), defaultdict(dict)
+    shown = Person.select(Person.id, Person.surname, Person.name, Person.patronymic,
+                          Person.birth_date, Person.gender, Person.snils).tuples()
+    for pid, surname, name, patronymic, birth, gender, snils in _rows_where_in(shown, Person.id, ids):
+        people[pid] = {'surname': surname, 'name': name, 'patronymic': patronymic,
+                       'birth_date': _as_date(birth), 'gender': gender, 'snils': snils}
+    documents = IdentityDocument.select(IdentityDocument.person, IdentityDocument.kind,
+                                        IdentityDocument.series, IdentityDocument.number,
+                                        IdentityDocument.is_current).tuples()
+    for pid, kind, series, number, current in _rows_where_in(documents, IdentityDocument.person, ids):
+        docs[pid].append({'kind': kind, 'series': series, 'number': number, 'current': current})
+    memberships = (Membership.select(Membership.person, Organisation.id, Organisation.short_name)
+                   .join(Organisation).where(Membership.ended_on.is_null()).tuples())
+    for pid, org_id, org_name in _rows_where_in(memberships, Membership.person, ids):
+        where[pid][org_id] = org_name
     for p in prepared:
         incoming_kinds = {kind for kind, _ in p.incoming.documents}
         for c in scored[p.index]:

@@ -1,5 +1,6 @@
 """The import job: background matching with progress, restarts, one active import, an atomic commit."""
 import datetime
+import json
 import threading
 import time
 
@@ -64,6 +65,33 @@ def test_a_job_whose_worker_died_is_taken_over_and_resumed(admin_client, setup, 
     assert import_jobs.run_pending('next-worker') == 1
     job = ImportJob.get_by_id(job.id)
     assert job.status == 'resolving' and job.progress_done == 3
+
+
+def test_matching_batch_by_batch_gives_each_row_its_own_candidates(admin_client, setup, monkeypatch):
+    orlova = factories.child_with_certificate('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
+                                              number='111111')
+    monkeypatch.setattr(import_jobs, 'BATCH', 1)
+    job = start(admin_client, setup, monkeypatch)
+    assert import_jobs.run_pending('worker') == 1
+    rows = {r.row_number: r for r in ImportRow.select()}
+    assert rows[4].decision == 'use' and rows[4].chosen_person_id == orlova.id  # same document and date
+    for namesake in (rows[5], rows[6]):  # Белова and Соколова Анна Ивановна, born the same day
+        assert namesake.decision == '' and namesake.chosen_person_id is None
+        assert [c['person_id'] for c in json.loads(namesake.candidates)] == [orlova.id]
+    assert ImportJob.get_by_id(job.id).progress_done == 3
+
+
+def test_a_resumed_job_matches_only_the_rows_left(admin_client, setup, monkeypatch):
+    orlova = factories.child_with_certificate('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
+                                              number='111111')
+    job = start(admin_client, setup, monkeypatch)
+    long_ago = utcnow() - datetime.timedelta(minutes=5)
+    (ImportJob.update(status='matching', claimed_by='dead-worker', heartbeat_at=long_ago, progress_done=1)
+     .where(ImportJob.id == job.id).execute())
+    import_jobs.run_pending('next-worker')
+    rows = {r.row_number: r for r in ImportRow.select()}
+    assert rows[4].candidates == '[]'  # the dead worker's batch is not redone
+    assert rows[5].decision == '' and orlova.id in [c['person_id'] for c in json.loads(rows[5].candidates)]
 
 
 def test_a_live_worker_is_not_disturbed(admin_client, setup, monkeypatch):

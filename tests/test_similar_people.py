@@ -53,6 +53,25 @@ def test_each_noise_kind_still_finds_the_child(registry, noise):
     assert not found.exact  # only СНИЛС or document + birth date are exact
 
 
+@pytest.mark.parametrize('noise', [
+    dict(surname='Ёлкниа', name='Маря'),                      # a typo in both names
+    dict(surname='Мария', name='Ёлкиан'),                     # swapped, and a typo in the surname
+    dict(surname='Марья', name='Ёлкина'),                     # swapped, and a typo in the name
+    dict(surname='Ёлкниа', birth_date=datetime.date(2014, 7, 4)),  # a typo and day/month swapped
+    dict(surname='ЁЛКНИА', patronymic=''),                    # a typo, case, no patronymic
+])
+def test_two_noise_kinds_at_once_still_find_the_child(registry, noise):
+    found = best(incoming(**noise))
+    assert found is not None and found.person_id == registry.id, noise
+
+
+def test_a_stranger_with_the_same_birth_date_and_first_letters_is_not_shown(registry):
+    stranger = factories.person('Ёжикова', 'Марина', 'Ивановна', birth_date=BIRTH)
+    candidates = find_similar([incoming(surname='Ёлкниа', name='Маря')])[0]
+    assert stranger.id not in [c.person_id for c in candidates]
+    assert candidates[0].person_id == registry.id
+
+
 def test_fields_that_differ_are_named(registry):
     found = best(incoming(surname='Елкина', birth_date=datetime.date(2014, 7, 4)))
     assert 'birth_date' in found.differ and 'name' in found.agree
@@ -110,9 +129,10 @@ def test_batches_map_candidates_back_to_their_rows(registry):
     rows = [incoming(surname='Кузнецова', name='Вера', birth_date=datetime.date(2015, 6, 1)),
             incoming(surname='Елкина'),
             incoming(name='Дарья', birth_date=datetime.date(2016, 1, 20))]
-    results = find_similar(rows, batch=2)
-    assert results[0] == [] and results[1][0].person_id == registry.id
-    assert results[2][0].person.get('full_name') == 'Ёлкина Дарья Петровна'
+    for batch, block in ((2, 5000), (1, 2)):  # across batches, and across blocking blocks
+        results = find_similar(rows, batch=batch, block=block)
+        assert results[0] == [] and results[1][0].person_id == registry.id
+        assert results[2][0].person.get('full_name') == 'Ёлкина Дарья Петровна'
 
 
 def test_folding():
