@@ -7,6 +7,11 @@ clean copy, ё→е, a typo in the surname, a typo in the name, surname and name
 patronymic missing, a new passport at 14 (the registry has the birth certificate), Latin
 look-alike letters, day and month of birth swapped, transliterated name, upper case and
 stray spaces.  Whether СНИЛС or the document is in the file is drawn separately.
+
+With ``two_kinds`` (a share), a noisy copy carries a second noise kind as well, drawn with
+the same weights among the kinds that can go with the first (a transliterated row keeps no
+ё, look-alike letters, case or document to spoil); ``REALISTIC_TWO_KINDS`` is the share
+the quality benchmark uses for its realistic file.
 """
 import datetime
 import io
@@ -23,6 +28,12 @@ NOISE = [  # kind, share of the copies
     ('no_patronymic', 10), ('new_passport', 8), ('lookalike', 8), ('day_month', 8),
     ('translit', 5), ('case_spaces', 8),
 ]
+REALISTIC_TWO_KINDS = 0.25  # of the noisy copies: about a fifth of all copies carry two kinds
+# Kinds that a transliterated row cannot carry (transliteration erases them or drops the document).
+_NOT_WITH_TRANSLIT = {'yo', 'lookalike', 'case_spaces', 'new_passport'}
+# The order noise is applied in: edits of the letters first, transliteration and case last.
+_ORDER = ['surname_typo', 'name_typo', 'yo', 'no_patronymic', 'swapped', 'day_month',
+          'new_passport', 'lookalike', 'translit', 'case_spaces']
 REFERENCE_DAY = datetime.date(2026, 9, 1)
 ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII', 'XIII', 'XIV']
 CYRILLIC_CAPITALS = 'АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ'
@@ -67,7 +78,8 @@ class NamePool:
 
 def random_snils(rng):
     first = ''.join(str(rng.randint(0, 9)) for _ in range(9))
-    first = str(max(int(first), 1002000)).zfill(9)
+    if int(first) < 1002000:  # numbers up to 001-001-998 carry no checksum; keep every child's own
+        first = '1' + first[1:]
     return f'{first}{snils_check_number(first):02d}'
 
 
@@ -122,45 +134,57 @@ def _translit(word):
 
 
 def noisy_row(rng, child, kind):
-    """The row an administrator would type for ``child``, with one kind of noise."""
+    """The row an administrator would type for ``child``, with one kind of noise, or several
+    joined by «+» (``'surname_typo+day_month'``)."""
     surname, name, patronymic, birth = child.surname, child.name, child.patronymic, child.birth_date
     snils = child.snils if rng.random() < 0.3 else ''
     documents = []
     if rng.random() < 0.5:
         documents.append(('birth_certificate_rf', document_key(*child.certificate)))
-    if kind == 'yo':
-        surname, name = surname.replace('ё', 'е').replace('Ё', 'Е'), name.replace('ё', 'е')
-        if surname == child.surname and name == child.name:
-            surname = surname.replace('е', 'ё', 1)  # typed ё where the registry has е
-    elif kind == 'surname_typo':
-        surname = _typo(rng, surname)
-    elif kind == 'name_typo':
-        name = _typo(rng, name)
-    elif kind == 'swapped':
-        surname, name = name, surname
-    elif kind == 'no_patronymic':
-        patronymic = ''
-    elif kind == 'new_passport':
-        documents = [('passport_rf', f'{rng.randint(1, 99):02d}{rng.randint(0, 99):02d}{rng.randint(0, 999999):06d}')]
-        snils = ''
-    elif kind == 'lookalike':
-        surname = _lookalike(rng, surname)
-    elif kind == 'day_month':
-        if birth.day <= 12 and birth.day != birth.month:
-            birth = birth.replace(month=birth.day, day=birth.month)
-        else:
-            surname = _typo(rng, surname)  # no swap possible: the typist slipped elsewhere
-    elif kind == 'translit':
-        surname, name, patronymic = _translit(surname), _translit(name), _translit(patronymic)
-        documents, snils = [], ''
-    elif kind == 'case_spaces':
-        surname, name = f' {surname.upper()} ', name.upper() + '  '
+    for one in sorted(kind.split('+'), key=lambda k: _ORDER.index(k) if k in _ORDER else -1):
+        if one == 'yo':
+            before = (surname, name)
+            surname, name = surname.replace('ё', 'е').replace('Ё', 'Е'), name.replace('ё', 'е')
+            if (surname, name) == before:
+                surname = surname.replace('е', 'ё', 1)  # typed ё where the registry has е
+        elif one == 'surname_typo':
+            surname = _typo(rng, surname)
+        elif one == 'name_typo':
+            name = _typo(rng, name)
+        elif one == 'swapped':
+            surname, name = name, surname
+        elif one == 'no_patronymic':
+            patronymic = ''
+        elif one == 'new_passport':
+            documents = [('passport_rf', f'{rng.randint(1, 99):02d}{rng.randint(0, 99):02d}{rng.randint(0, 999999):06d}')]
+            snils = ''
+        elif one == 'lookalike':
+            surname = _lookalike(rng, surname)
+        elif one == 'day_month':
+            if birth.day <= 12 and birth.day != birth.month:
+                birth = birth.replace(month=birth.day, day=birth.month)
+            else:
+                surname = _typo(rng, surname)  # no swap possible: the typist slipped elsewhere
+        elif one == 'translit':
+            surname, name, patronymic = _translit(surname), _translit(name), _translit(patronymic)
+            documents, snils = [], ''
+        elif one == 'case_spaces':
+            surname, name = f' {surname.upper()} ', name.upper() + '  '
     return {'surname': surname, 'name': name, 'patronymic': patronymic, 'birth_date': birth,
             'gender': child.gender, 'snils': snils, 'documents': documents, 'noise': kind}
 
 
-def make_file(registry, rows, new_share=0.2, seed=7, without=()):
-    """(rows as dicts, truth: registry id or None per row); ids of new children start past the registry."""
+def _second_kind(rng, first, kinds, weights):
+    """A second noise kind that can go with ``first`` (another kind, not spoiled by it)."""
+    allowed = [(k, w) for k, w in zip(kinds, weights) if k not in (first, 'clean')
+               and not ('translit' in (first, k) and {first, k} & _NOT_WITH_TRANSLIT)]
+    return rng.choices([k for k, _ in allowed], [w for _, w in allowed])[0]
+
+
+def make_file(registry, rows, new_share=0.2, seed=7, without=(), two_kinds=0.0):
+    """(rows as dicts, truth: registry id or None per row); ids of new children start past the registry.
+
+    ``two_kinds``: the share of noisy copies that get a second noise kind."""
     rng, pool = random.Random(seed), NamePool()
     kinds = [k for k, _ in NOISE if k not in without]
     weights = [w for k, w in NOISE if k not in without]
@@ -177,7 +201,10 @@ def make_file(registry, rows, new_share=0.2, seed=7, without=()):
             truth.append(None)
         else:
             child = registry[next(chosen)]
-            out.append(noisy_row(rng, child, rng.choices(kinds, weights)[0]))
+            kind = rng.choices(kinds, weights)[0]
+            if two_kinds and kind != 'clean' and rng.random() < two_kinds:
+                kind = f'{kind}+{_second_kind(rng, kind, kinds, weights)}'
+            out.append(noisy_row(rng, child, kind))
             truth.append(child.id)
     return out, truth
 
