@@ -501,6 +501,9 @@ class Membership(BaseModel):
     end_kind = CharField(max_length=16, default='')  # withdrawal / graduation / transfer…
     end_reason = CharField(max_length=32, default='')
     destination = CharField(max_length=500, default='')
+    # The child's, copied when the membership ends: the pool filters departures without a join.
+    surname_key = CharField(max_length=100, default='')
+    gender = CharField(max_length=1, default='')
 
     class Meta:
         indexes = (

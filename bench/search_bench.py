@@ -160,11 +160,11 @@ def service_search(kind, args, order, home, admin):
     elif kind == 'pool':
         filters = rs.parse_pool(args, region)
         page = rs.page_of(rs.pool_departures(filters, region), 1, filters.size,
-                          lookahead=rs.POOL_LOOKAHEAD)
+                          lookahead=rs.POOL_LOOKAHEAD, load=rs.pool_rows)
         people, documents = [m.person for m in page.rows], False
     else:
         filters = rs.parse_others(args, region, home.id)
-        page = rs.page_of(rs.others_members(filters, region, home.id), 1, filters.size)
+        page = rs.page_of_small_list(rs.others_members(filters, region, home.id), 1, filters.size)
         people, documents = [m.person for m in page.rows], False
     rows = rs.child_rows(people, order, home, admin.id, None, documents=documents,
                          extras=page.rows if kind in ('pool', 'others') else None)

@@ -32,8 +32,7 @@ def _draft(order_id):
 def _targets(value):
     """The объединения an enrolment can lead to, and the one chosen (``to``), if any."""
     targets = rs.enrolment_targets(g.organisation)
-    wanted = rs.parse_id(value)
-    return targets, next((a for a in targets if a.id == wanted), None)
+    return targets, rs.enrolment_target(targets, value)
 
 
 def _context(order, screen, targets, target):
@@ -85,7 +84,7 @@ def pool(order):
     filters = rs.parse_pool(request.args, region)
     targets, target = _targets(request.args.get('to'))
     page = rs.page_of(rs.pool_departures(filters, region), filters.page, filters.size,
-                      lookahead=rs.POOL_LOOKAHEAD)
+                      lookahead=rs.POOL_LOOKAHEAD, load=rs.pool_rows)
     rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, current_user.id,
                          target, documents=False, extras=page.rows)
     _audit_search('pool', order, filters, page)
@@ -106,7 +105,8 @@ def other_organisations(order):
     targets, target = _targets(request.args.get('to'))
     page, rows = None, []
     if filters.ready():
-        page = rs.page_of(rs.others_members(filters, region, own), filters.page, filters.size)
+        page = rs.page_of_small_list(rs.others_members(filters, region, own), filters.page,
+                                     filters.size)
         rows = rs.child_rows([m.person for m in page.rows], order, g.organisation,
                              current_user.id, target, documents=False, extras=page.rows)
         _audit_search('others', order, filters, page)

@@ -27,6 +27,7 @@ from models import (
     OrderLine, Organisation, Person, PortfolioItem, Program, Region, Role,
     SchoolYear, Settlement, User, UserRole,
 )
+from services import movement
 from services.documents import snils_check_number
 from services.normalize import document_key, name_key
 
@@ -472,7 +473,7 @@ PERSON_F = ['id', 'surname', 'name', 'patronymic', 'no_patronymic', 'birth_date'
 DOC_F = ['id', 'person', 'kind', 'foreign_kind', 'series', 'number', 'number_key', 'issued_on',
          'issued_by', 'division_code', 'civil_record_number', 'is_current']
 MEMBER_F = ['id', 'person', 'association', 'organisation', 'started_on', 'ended_on', 'start_line',
-            'end_line', 'end_kind', 'end_reason', 'destination']
+            'end_line', 'end_kind', 'end_reason', 'destination', 'surname_key', 'gender']
 LINE_F = ['id', 'order', 'person', 'association_from', 'association_to', 'moved_on', 'reason',
           'destination']
 ASSOC_F = ['id', 'organisation', 'school_year', 'program', 'kind', 'name', 'study_year', 'grade',
@@ -1268,7 +1269,7 @@ class _Loader:
             self.buffers[OrderLine].append((end_line, leave_id, pid, aid, None, ended_on, end_reason,
                                             destination))
         self.buffers[Membership].append((self.new_id(Membership), pid, aid, org.id, day, ended_on, line,
-                                         end_line, end_kind, end_reason, destination))
+                                         end_line, end_kind, end_reason, destination, '', ''))
         return org
 
     def leave_reason(self, prog, sy, muni):
@@ -1325,7 +1326,7 @@ class _Loader:
             rng.randint(self.starts_on.toordinal(), max(self.starts_on, today).toordinal()))
         aid = self.take_seat(slot)
         self.buffers[Membership].append((self.new_id(Membership), pid, aid, org.id, started.isoformat(),
-                                         None, None, None, '', '', ''))
+                                         None, None, None, '', '', '', '', ''))
         orgs = {org.id}
         age = age_on(birth, today)
         used = set()
@@ -1437,7 +1438,7 @@ class _Loader:
         else:
             aid = self.take_seat(place)
             self.buffers[Membership].append((self.new_id(Membership), pid, aid, place.org.id,
-                                             self.starts_on.isoformat(), None, None, None, '', '', ''))
+                                             self.starts_on.isoformat(), None, None, None, '', '', '', '', ''))
         self.duplicates += 1
         return 1
 
@@ -1517,6 +1518,9 @@ class _Loader:
             # Orders that no child landed in (small regions) are not kept.
             db.execute_sql('DELETE FROM "order" WHERE NOT EXISTS '
                            '(SELECT 1 FROM order_line WHERE order_line.order_id = "order".id)')
+            # Departures get the child's surname key and gender here, in one statement.
+            (Membership.update(**movement.leaver_keys(Membership.person))
+             .where(Membership.ended_on.is_null(False)).execute())
         if isinstance(db, PostgresqlDatabase):
             for model in WRITE_ORDER:
                 table = model._meta.table_name

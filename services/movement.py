@@ -365,11 +365,19 @@ def latest_movement(person, organisation_id, after=None):
     return lines[-1] if lines else None
 
 
+def leaver_keys(person):
+    """The child's surname key and gender as subqueries, copied onto a membership as it ends
+    so that the pool of graduates and departed filters on the membership row alone."""
+    return {name: Person.select(getattr(Person, name)).where(Person.id == person)
+            for name in ('surname_key', 'gender')}
+
+
 def _apply(order, line):
     day = order.act_date
     if order.kind in LEAVING:
         (Membership.update(ended_on=day, end_line=line, end_kind=order.kind,
-                           end_reason=line.reason, destination=line.destination)
+                           end_reason=line.reason, destination=line.destination,
+                           **leaver_keys(line.person_id))
          .where(Membership.person == line.person_id,
                 Membership.association == line.association_from_id,
                 Membership.ended_on.is_null()).execute())
@@ -386,7 +394,8 @@ def _undo(order, line):
                                        Membership.association == line.association_to_id,
                                        Membership.ended_on.is_null()).execute())
     if order.kind in LEAVING:
-        (Membership.update(ended_on=None, end_line=None, end_kind='', end_reason='', destination='')
+        (Membership.update(ended_on=None, end_line=None, end_kind='', end_reason='', destination='',
+                           surname_key='', gender='')
          .where(Membership.end_line == line.id).execute())
 
 

@@ -241,23 +241,27 @@ def _places_of_region(region_id, municipality=None, authority=None, organisation
 
 
 def pool_departures(f, region_id):
-    """Departures (выбытие, выпуск) from organisations of the region, newest first."""
+    """Ids of departures (выбытие, выпуск) from organisations of the region, newest first.
+
+    Every filter reads a column of the membership row (the child's surname key and gender are
+    copied there as it ends), so the partial index ``membership_pool`` answers the page and
+    its count alone; organisations are filtered through their ids.
+    """
     # Kinds inlined as literals: SQLite uses a partial index only for the identical term.
     kinds = [f.category] if f.category else list(DEPARTURE_KINDS)
-    departed = (Membership.select(Membership, Person, Organisation, Association)
-                .join_from(Membership, Person)
-                .join_from(Membership, Organisation)
-                .join_from(Membership, Association)
-                .where(Membership.end_kind.in_([SQL(f"'{kind}'") for kind in kinds]),
-                       Organisation.region == region_id))
+    departed = Membership.select(Membership.id).where(
+        Membership.end_kind.in_([SQL(f"'{kind}'") for kind in kinds]))
     if f.organisation:
         departed = departed.where(Membership.organisation == f.organisation)
-    if f.org_kind:
-        departed = departed.where(Organisation.kind == f.org_kind)
-    if f.municipality:
-        departed = departed.where(Organisation.municipality == f.municipality)
-    if f.authority:
-        departed = departed.where(Organisation.authority == f.authority)
+    else:
+        places = Organisation.select(Organisation.id).where(Organisation.region == region_id)
+        if f.org_kind:
+            places = places.where(Organisation.kind == f.org_kind)
+        if f.municipality:
+            places = places.where(Organisation.municipality == f.municipality)
+        if f.authority:
+            places = places.where(Organisation.authority == f.authority)
+        departed = departed.where(Membership.organisation.in_(places))
     if f.association:
         departed = departed.where(Membership.association == f.association)
     if f.year:
@@ -266,10 +270,26 @@ def pool_departures(f, region_id):
     if f.reason:
         departed = departed.where(Membership.end_reason == f.reason)
     if f.letter:
-        departed = departed.where(_prefix(Person.surname_key, name_key(f.letter)))
+        departed = departed.where(_prefix(Membership.surname_key, name_key(f.letter)))
     if f.gender:
-        departed = departed.where(Person.gender == f.gender)
+        departed = departed.where(Membership.gender == f.gender)
     return departed.order_by(Membership.ended_on.desc(), Membership.id.desc())
+
+
+def pool_rows(departures):
+    """The departures of one page with their child, organisation and объединение, in order."""
+    ids = [m.id for m in departures]
+    shown = (Membership.id, Membership.person, Membership.organisation, Membership.association,
+             Membership.ended_on, Membership.end_kind, Membership.end_reason,
+             Membership.destination, Person.id, Person.surname, Person.name, Person.patronymic,
+             Person.birth_date, Organisation.id, Organisation.short_name, Association.id,
+             Association.name)
+    found = {m.id: m for m in (Membership.select(*shown)
+                               .join_from(Membership, Person)
+                               .join_from(Membership, Organisation)
+                               .join_from(Membership, Association)
+                               .where(Membership.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids if i in found]
 
 
 def pool_choices(f, region_id):
@@ -477,13 +497,14 @@ class Page:
         return result
 
 
-def page_of(query, number, size, count_query=None, lookahead=None):
+def page_of(query, number, size, count_query=None, lookahead=None, load=None):
     """One page of ``query``; the count stops at a cap so it stays cheap.
 
     The count keeps the query's order: with it the planner walks the same index as the
     page and stops at the cap, instead of scanning the table for a broad filter.  With
     ``lookahead`` the cap is that many pages past this one (for lists filtered through a
-    join, where every counted row costs a lookup).
+    join, where every counted row costs a lookup).  ``load`` turns the page's rows (of a
+    narrow query) into what the page shows.
     """
     cap = min(COUNT_CAP, (number + lookahead) * size) if lookahead else COUNT_CAP
     counted = query if count_query is None else count_query  # `or` would run the query
@@ -491,7 +512,24 @@ def page_of(query, number, size, count_query=None, lookahead=None):
     last = max(1, -(-min(total, cap) // size))
     number = min(number, last)
     rows = list(query.offset((number - 1) * size).limit(size)) if total else []
+    if load is not None:
+        rows = load(rows)
     return Page(rows=rows, number=number, size=size, total=total, capped=total > cap, cap=cap)
+
+
+def page_of_small_list(query, number, size):
+    """One page of a list that is small by construction (one organisation's children, or the
+    holders of one document): the total rides on the page's rows as a window count, so the
+    list is joined and sorted once rather than once for the count and again for the page."""
+    counted = query.select_extend(fn.COUNT(SQL('*')).over().alias('listed'))
+    rows = list(counted.offset((number - 1) * size).limit(size))
+    total = rows[0].listed if rows else query.count()
+    last = max(1, -(-min(total, COUNT_CAP) // size))
+    if number > last:
+        number = last
+        rows = list(counted.offset((number - 1) * size).limit(size)) if total else []
+    return Page(rows=rows, number=number, size=size, total=min(total, COUNT_CAP + 1),
+                capped=total > COUNT_CAP)
 
 
 def url_query(args):
@@ -616,18 +654,27 @@ def child_rows(people, order, organisation, user, association=None, documents=Tr
 # --- Associations an enrolment order can lead to ---------------------------------------
 
 def enrolment_targets(organisation):
-    """Объединения children can be enrolled in: years not closed, programs not archived."""
-    return list(Association.select(Association, SchoolYear)
+    """Объединения children can be enrolled in: years not closed, programs not archived.
+
+    Plain (id, name, start_year) rows, what the form's list shows: it is read on every search.
+    """
+    return list(Association.select(Association.id, Association.name, SchoolYear.start_year)
                 .join_from(Association, SchoolYear)
                 .join_from(Association, Program, JOIN.LEFT_OUTER)
                 .where(Association.organisation == organisation, Association.kind == 'association',
                        SchoolYear.state != 'closed',
                        (Program.id.is_null()) | (Program.archived == False))  # noqa: E712
-                .order_by(SchoolYear.start_year, Association.study_year, Association.name))
+                .order_by(SchoolYear.start_year, Association.study_year, Association.name)
+                .namedtuples())
 
 
-def parse_id(value):
-    return _int(value)
+def enrolment_target(targets, value):
+    """The объединение chosen in «Зачислить в объединение» (whole), if it is one of ``targets``."""
+    wanted = _int(value)
+    if wanted is None or all(a.id != wanted for a in targets):
+        return None
+    return Association.select(Association, SchoolYear).join(SchoolYear).where(
+        Association.id == wanted).get()
 
 
 # --- The selection: kept per user and draft order -------------------------------------

@@ -243,6 +243,8 @@ def test_pool_of_graduates_and_departed(demo_db):
         assert line.order.kind == membership.end_kind and line.order.status == 'committed'
         assert line.association_from_id == membership.association_id and line.association_to_id is None
         assert line.moved_on == membership.ended_on > membership.started_on
+        child = membership.person  # the pool filters on the copies the departure keeps
+        assert (membership.surname_key, membership.gender) == (child.surname_key, child.gender)
         if membership.end_kind == 'withdrawal':
             assert membership.end_reason in models.WITHDRAWAL_REASONS and membership.destination
             assert line.reason == membership.end_reason

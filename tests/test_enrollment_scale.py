@@ -1,0 +1,64 @@
+"""Lists of the registry at scale: the pool filters on copies kept on the ended membership
+(written by the movement book as a membership ends, cleared when the movement is deleted);
+another organisation's list counts with its page."""
+import datetime
+
+from models import Membership
+from services import movement
+from tests import factories
+from tests.movement_builders import association, child, committed, day, program
+from tests.test_enrollment_registry import result_names, url
+
+
+def copies():
+    return {m.person_id: (m.surname_key, m.gender) for m in Membership.select()}
+
+
+def test_leaving_copies_surname_and_gender_and_deleting_clears_them(admin_client, region):
+    beads = association(region.odo, program(region.odo), '1а Бисер')
+    alyona = child('Ёлкина', 'Алёна')
+    pyotr = child('Петров', 'Пётр', 'Ильич', gender='M')
+    committed(region.odo, 'enrolment', 1, [alyona, pyotr], to=beads)
+    assert copies() == {alyona.id: ('', ''), pyotr.id: ('', '')}
+
+    withdrawal = committed(region.odo, 'withdrawal', 2, [alyona, pyotr], on=day(10, 1),
+                           source=beads, reason='moved', destination='г. Корсаков')
+    assert copies() == {alyona.id: ('елкина', 'F'), pyotr.id: ('петров', 'M')}
+    order = factories.enrolment_draft(region.odo, number='3', act_date=day(10, 5))
+    assert result_names(admin_client.get(url(order, 'pool', letter='Е', gender='F'))) == [
+        'Ёлкина Алёна Сергеевна']
+    assert result_names(admin_client.get(url(order, 'pool', letter='П'))) == ['Петров Пётр Ильич']
+    assert result_names(admin_client.get(url(order, 'pool', letter='Е', gender='M'))) == []
+
+    movement.delete_order(withdrawal)
+    assert copies() == {alyona.id: ('', ''), pyotr.id: ('', '')}
+    assert result_names(admin_client.get(url(order, 'pool'))) == []
+
+
+def test_graduation_copies_them_too(admin_client, region):
+    beads = association(region.odo, program(region.odo), '1а Бисер')
+    semyon = child('Иванов', 'Семён', 'Ильич', gender='M')
+    committed(region.odo, 'enrolment', 1, [semyon], to=beads)
+    committed(region.odo, 'graduation', 2, [semyon], on=day(5, 25), source=beads)
+    assert copies() == {semyon.id: ('иванов', 'M')}
+    order = factories.enrolment_draft(region.odo, number='3', act_date=day(5, 26))
+    assert result_names(admin_client.get(url(order, 'pool', category='graduation', letter='И',
+                                             gender='M'))) == ['Иванов Семён Ильич']
+
+
+def test_other_organisation_pages_count_with_the_rows(app, admin_client, region):
+    """The list of another organisation carries its total on the page's rows (a window count)."""
+    robots = factories.association(region.other_odo, '2б Робототехника')
+    for i in range(25):
+        factories.place(factories.child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, i + 1)),
+                        robots)
+    order = factories.enrolment_draft(region.odo)
+    listed = dict(organisation=region.other_odo.id, size=10)
+    assert len(result_names(admin_client.get(url(order, 'others', **listed)))) == 10
+    third = admin_client.get(url(order, 'others', page=3, **listed))
+    assert 'Найдено: 25 · показаны 21–25' in third.get_data(as_text=True)
+    assert len(result_names(third)) == 5
+    beyond = admin_client.get(url(order, 'others', page=9, **listed)).get_data(as_text=True)
+    assert 'Найдено: 25 · показаны 21–25' in beyond  # past the end: the last page
+    nobody = admin_client.get(url(order, 'others', surname='Я', **listed)).get_data(as_text=True)
+    assert 'Обучающихся с такими условиями нет' in nobody
