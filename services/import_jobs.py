@@ -371,6 +371,8 @@ _worker = None
 def start_worker(poll_seconds=POLL_SECONDS):
     """A daemon thread of this process that polls for runnable imports (one per process)."""
     global _worker
+    if _worker is not None and _worker.is_alive():
+        return _worker  # the common case on every request: no lock needed
     with _worker_lock:
         if _worker is not None and _worker.is_alive():
             return _worker
