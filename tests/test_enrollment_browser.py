@@ -1,15 +1,21 @@
 """In Chromium: find children in the registry, tick them across pages and filters, add them
-to an enrolment order."""
+to an enrolment order; the same screens on a 360 px phone and with JavaScript off."""
 import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from models import OrderLine
+from models import EnrollmentSelection, OrderLine
 from tests import factories
 from tests.test_enrollment_registry import registry  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
+
+PHONE = {'viewport': {'width': 360, 'height': 740}, 'locale': 'ru-RU', 'is_mobile': True,
+         'has_touch': True}
+NO_SCRIPT = {'viewport': {'width': 1280, 'height': 800}, 'locale': 'ru-RU',
+             'java_script_enabled': False}
 
 NAMES = ['Анна', 'Вера', 'Галина', 'Дарья', 'Елена', 'Жанна', 'Зоя', 'Инна', 'Кира', 'Лидия',
          'Мария']
@@ -73,3 +79,103 @@ def test_ticks_survive_pages_and_filters_and_go_into_the_order(live_server, page
     people = {line.person.full_name for line in OrderLine.select().where(OrderLine.order == order)}
     assert people == {'Ёлкина Алёна Игоревна', 'Ёлкина Мария Ивановна'}
     assert errors == []
+
+
+def query(page):
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def names(page):
+    """The ФИО column of the result table."""
+    return page.locator('table.results tbody tr td:nth-child(3)')
+
+
+def page_width(page):
+    """The page's width in CSS pixels: a wide table may scroll inside its ``.table-wrap``, the
+    page itself may not. (Compared with the screen's width, not ``window.innerWidth``: on a
+    mobile viewport Chromium widens the layout viewport to fit an overflowing page.)"""
+    return page.evaluate('document.documentElement.scrollWidth')
+
+
+def selected_people(order):
+    return {s.person.full_name
+            for s in EnrollmentSelection.select().where(EnrollmentSelection.order == order)}
+
+
+@pytest.mark.parametrize('browser_context_options', [PHONE], ids=['phone-360'])
+def test_search_and_tick_on_a_phone(live_server, page, browser_context_options, region,
+                                    registry):  # noqa: F811
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    order, screen = registry['order'], PHONE['viewport']['width']
+    sign_in(page, live_server, region)
+    page.goto(f'{live_server}/enrollment/orders/{order.id}/search')
+    expect(page.locator('h1')).to_have_text('Поиск учащихся для зачисления')
+    assert page_width(page) <= screen + 1
+
+    page.fill('#surname', 'елкина')  # lower case, е for ё
+    page.click('button:has-text("Применить")')
+    expect(names(page)).to_have_text(['Ёлкина Алёна Игоревна'])
+    assert query(page)['surname'] == 'елкина'
+    save = page.locator('button:has-text("Сохранить отметки")')
+    expect(save).to_have_count(1)
+    expect(save).to_be_hidden()  # with JavaScript a tick is saved as it changes
+    page.check('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')
+    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (1)')
+    assert selected_people(order) == {'Ёлкина Алёна Игоревна'}
+
+    # The nine-column table scrolls inside its wrapper; the page does not scroll sideways.
+    assert page_width(page) <= screen + 1
+    assert page.locator('table.results').evaluate(
+        'table => getComputedStyle(table.closest(".table-wrap")).overflowX') == 'auto'
+    assert errors == []
+
+
+@pytest.mark.parametrize('browser_context_options', [NO_SCRIPT], ids=['no-javascript'])
+def test_search_pool_and_ticks_work_without_javascript(app, live_server, page,
+                                                       browser_context_options, region,
+                                                       registry):  # noqa: F811
+    with app.app_context():
+        factories.association(region.odo, '3в Керамика')
+    order, year = registry['order'], registry['bead'].school_year.title
+    not_chosen = 'Не выбрано (кого нельзя зачислить, будет видно после выбора)'
+    sign_in(page, live_server, region)
+    page.goto(f'{live_server}/enrollment/orders/{order.id}/search')
+    targets = page.locator('#to option')
+    expect(targets).to_have_text([not_chosen, f'1а Бисер · {year}', f'3в Керамика · {year}'])
+
+    page.fill('#surname', 'елкина')  # lower case, е for ё
+    page.click('button:has-text("Применить")')
+    expect(names(page)).to_have_text(['Ёлкина Алёна Игоревна'])
+    assert {'applied': '1', 'surname': 'елкина'}.items() <= query(page).items()
+    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (0)')
+
+    # The ticks travel in a plain POST; the page comes back with the same filters.
+    page.check('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')
+    page.click('button:has-text("Сохранить отметки")')
+    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (1)')
+    expect(page.locator('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')).to_be_checked()
+    assert query(page)['surname'] == 'елкина'
+    assert selected_people(order) == {'Ёлкина Алёна Игоревна'}
+
+    # «Объединение: часть названия» narrows «Зачислить в объединение» on «Применить».
+    page.fill('#to_q', 'бис')
+    page.click('button:has-text("Применить")')
+    expect(targets).to_have_text([not_chosen, f'1а Бисер · {year}'])
+    expect(page.locator('#to_q')).to_have_value('бис')
+    expect(names(page)).to_have_text(['Ёлкина Алёна Игоревна'])  # the search is kept
+    assert query(page)['to_q'] == 'бис'
+
+    page.click('nav.enrol-tabs a:has-text("Список выпускников и выбывших")')
+    expect(page.locator('h1')).to_have_text('Список выпускников и выбывших')
+    expect(names(page)).to_have_text(['Сидорова Мария Олеговна', 'Иванов Семён Ильич'])
+    page.click('nav.letters a:text-is("И")')
+    expect(page.locator('nav.letters a[aria-current]')).to_have_text('И')
+    expect(names(page)).to_have_text(['Иванов Семён Ильич'])
+    assert query(page)['letter'] == 'И'
+    page.check('input[aria-label="Выбрать: Иванов Семён Ильич"]')
+    page.click('button:has-text("Сохранить отметки")')
+    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (2)')
+    expect(names(page)).to_have_text(['Иванов Семён Ильич'])  # still under «И»
+    assert query(page)['letter'] == 'И'
+    assert selected_people(order) == {'Ёлкина Алёна Игоревна', 'Иванов Семён Ильич'}
