@@ -9,7 +9,7 @@ from flask import Flask, g, render_template, request, session, url_for
 from flask_compress import Compress
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from peewee import InterfaceError, OperationalError
+from peewee import JOIN, InterfaceError, OperationalError
 
 import models
 from models import Organisation, Role, SchoolYear, User, UserRole, db
@@ -122,9 +122,23 @@ def _compressible(static_view):
     return static
 
 
+@models.compiled
+def _roles_here(user_id, organisation_id):
+    """The user's roles in the organisation, with it and its current school year (one query,
+    on every request)."""
+    current_year = ((SchoolYear.organisation == UserRole.organisation)
+                    & (SchoolYear.state == 'current'))
+    return (UserRole.select(UserRole, Organisation, Role, SchoolYear)
+            .join_from(UserRole, Organisation)
+            .join_from(UserRole, Role)
+            .join_from(UserRole, SchoolYear, JOIN.LEFT_OUTER, on=current_year, attr='current_year')
+            .where(UserRole.user == user_id, UserRole.organisation == organisation_id))
+
+
 @login_manager.user_loader
 def load_user(user_id):
-    user = User.get_or_none(User.id == int(user_id))
+    signed_in = getattr(session, 'signed_in_user', None)
+    user = (signed_in and signed_in(user_id)) or User.get_or_none(User.id == int(user_id))
     if user is None or user.is_blocked:
         return None
     return user
@@ -150,16 +164,12 @@ def _register_request_hooks(app):
         org_id = session.get('org_id')
         if request.endpoint in PUBLIC_ENDPOINTS or org_id is None:
             return
-        roles = list(UserRole.select(UserRole, Organisation, Role)
-                     .join_from(UserRole, Organisation)
-                     .join_from(UserRole, Role)
-                     .where(UserRole.user == current_user.id, UserRole.organisation == org_id))
+        roles = _roles_here(current_user.id, int(org_id))
         if roles:
             g.organisation = roles[0].organisation
             g.roles = [ur.role for ur in roles]
-            g.school_year = (SchoolYear.select()
-                             .where(SchoolYear.organisation == org_id, SchoolYear.state == 'current')
-                             .first())
+            year = getattr(roles[0], 'current_year', None)
+            g.school_year = year if year is not None and year.id else None
 
     @app.after_request
     def security_headers(response):

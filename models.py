@@ -6,6 +6,7 @@ enrolment, one order number per organisation and year, foreign keys) are held
 there by indexes declared here and created by the migrations.
 """
 import datetime
+import functools
 import os
 from urllib.parse import urlparse, unquote
 
@@ -14,7 +15,7 @@ from playhouse.pool import PooledPostgresqlDatabase
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, PostgresqlDatabase, SqliteDatabase,
-    TextField, AutoField, SQL,
+    TextField, AutoField, JOIN, SQL,
 )
 
 from services.normalize import name_key, digits_key, document_key
@@ -47,6 +48,45 @@ def make_database(url):
             password=unquote(parsed.password) if parsed.password else None,
             connect_timeout=3)
     raise ValueError('DATABASE_URL must start with sqlite:/// or postgresql://')
+
+
+class compiled:
+    """A select of fixed shape that runs on every request: its SQL is generated once per
+    database kind, and each call only binds new values (peewee rebuilds the SQL text on every
+    execution, which costs more than the query itself on a page).
+
+    ``build(*values)`` returns the query.  On first use it is built twice, with the values and
+    with distinct probes, so every parameter is known to be one of the values or a constant
+    (a LIMIT, a state name).  Values are ints or strs, passed to the database unchanged.
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self.plans = {}
+        functools.update_wrapper(self, build)
+
+    def _plan(self, database, values):
+        context = database.get_sql_context
+        query = self.build(*values)
+        sql, params = context().sql(query).query()
+        probes = [f'\x00probe{i}' if isinstance(v, str) else -7_000_001 - i
+                  for i, v in enumerate(values)]
+        probe_sql, probe_params = context().sql(self.build(*probes)).query()
+        if probe_sql != sql or len(probe_params) != len(params):
+            raise ValueError(f'{self.build.__name__}: the SQL depends on the values')
+        slots = [probes.index(p) if p in probes else None for p in probe_params]
+        constants = [None if slot is not None else p for slot, p in zip(slots, params)]
+        return query, sql, slots, constants
+
+    def __call__(self, *values):
+        database = db.obj
+        plan = self.plans.get(type(database))
+        if plan is None:
+            plan = self.plans[type(database)] = self._plan(database, values)
+        query, sql, slots, constants = plan
+        params = [values[slot] if slot is not None else constant
+                  for slot, constant in zip(slots, constants)]
+        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
 
 
 def utcnow():
@@ -253,7 +293,12 @@ class Person(BaseModel):
 
     def save(self, *args, **kwargs):
         self.fill_keys()
-        return super().save(*args, **kwargs)
+        known = self.id is not None
+        saved = super().save(*args, **kwargs)
+        if known:
+            (Membership.update(surname_key=self.surname_key, gender=self.gender)
+             .where(Membership.person == self.id).execute())
+        return saved
 
 
 DOCUMENT_KINDS = {
@@ -501,9 +546,16 @@ class Membership(BaseModel):
     end_kind = CharField(max_length=16, default='')  # withdrawal / graduation / transfer…
     end_reason = CharField(max_length=32, default='')
     destination = CharField(max_length=500, default='')
-    # The child's, copied when the membership ends: the pool filters departures without a join.
+    # The child's (Person.save keeps them current): the pool and other organisations' lists
+    # filter and count memberships without a join.
     surname_key = CharField(max_length=100, default='')
     gender = CharField(max_length=1, default='')
+
+    def save(self, *args, **kwargs):
+        if not self.surname_key:
+            self.surname_key, self.gender = (Person.select(Person.surname_key, Person.gender)
+                                             .where(Person.id == self.person_id).tuples().get())
+        return super().save(*args, **kwargs)
 
     class Meta:
         indexes = (
@@ -529,6 +581,18 @@ class WebSession(BaseModel):
     last_seen_at = DateTimeField(default=utcnow, index=True)
     ip = CharField(max_length=64, default='')
     user_agent = CharField(max_length=300, default='')
+
+    @classmethod
+    def with_user(cls, key_hash):
+        """The session and its user in one query (it runs on every request)."""
+        found = _session_with_user(key_hash)
+        return found[0] if found else None
+
+
+@compiled
+def _session_with_user(key_hash):
+    return (WebSession.select(WebSession, User).join(User, JOIN.LEFT_OUTER)
+            .where(WebSession.key_hash == key_hash).limit(1))
 
 
 class PasswordReset(BaseModel):

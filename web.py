@@ -32,6 +32,11 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.regenerate_requested = False
 
+    def signed_in_user(self, user_id):
+        """The user loaded with the session row, if it is the one signed in."""
+        user = getattr(self.row, 'user', None) if self.row is not None else None
+        return user if user is not None and str(user.id) == str(user_id) else None
+
     def regenerate(self):
         """Give the session a new id (at sign-in), dropping the old record."""
         self.regenerate_requested = True
@@ -58,7 +63,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not key:
             return ServerSession()
         try:
-            row = WebSession.get_or_none(WebSession.key_hash == _hash(key))
+            row = WebSession.with_user(_hash(key))
         except (OperationalError, InterfaceError):
             unavailable = ServerSession()
             unavailable.database_down = True  # a before_request hook answers 503

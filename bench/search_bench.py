@@ -164,9 +164,10 @@ def service_search(kind, args, order, home, admin):
         people, documents = [m.person for m in page.rows], False
     else:
         filters = rs.parse_others(args, region, home.id)
-        page = rs.page_of_small_list(rs.others_members(filters, region, home.id), 1, filters.size)
+        page = rs.page_of(rs.others_members(filters, region, home.id), 1, filters.size,
+                          rs.others_members(filters, region, home.id, for_count=True))
         people, documents = [m.person for m in page.rows], False
-    rows = rs.child_rows(people, order, home, admin.id, None, documents=documents,
+    rows = rs.child_rows(people, order, home, rs.selected_ids(admin.id, order), None, documents=documents,
                          extras=page.rows if kind in ('pool', 'others') else None)
     return len(rows)
 

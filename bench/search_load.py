@@ -7,7 +7,8 @@ Starts gunicorn on a free loopback port against the database (prepared as in
 search_bench.py: migrated, demo region loaded when empty), signs in as the demo administrator
 by creating a server-side session, and lets wrk (Debian package ``wrk``) send a mix of the six
 kinds of search (``--per-kind`` varied URLs each) from ``--connections`` clients for
-``--duration`` seconds.  Prints wrk's figures and the verdict against the target
+``--duration`` seconds.  Requests ask for a compressed answer and, as htmx does when a filter
+changes, for the result swap only; ``--full-pages`` asks for whole pages instead.  Prints wrk's figures and the verdict against the target
 (≥ 200 responses/s, p99 ≤ 250 ms, no errors).  gunicorn is stopped and the session removed
 at the end.
 """
@@ -46,6 +47,9 @@ def parse_args(argv):
     parser.add_argument('--threads', type=int, default=4)
     parser.add_argument('--per-kind', type=int, default=200)
     parser.add_argument('--seed', type=int, default=7)
+    parser.add_argument('--full-pages', action='store_true',
+                        help='ask for whole pages (a first visit, or a browser without JavaScript) '
+                             'instead of the result swaps htmx asks for')
     return parser.parse_args(argv)
 
 
@@ -55,15 +59,22 @@ def free_port():
         return s.getsockname()[1]
 
 
-def lua_script(paths, cookie):
+def lua_script(paths, cookie, full_pages=False):
+    """wrk's request generator: the URLs in turn, each with the session cookie, asking for a
+    compressed answer as browsers do; as htmx asks for a result (a partial swap) unless
+    ``full_pages``."""
     quoted = ',\n'.join(json.dumps(p) for p in paths)
+    headers = {'Cookie': cookie, 'Accept-Encoding': 'br, gzip'}
+    if not full_pages:
+        headers.update({'HX-Request': 'true', 'HX-Request-Type': 'partial'})
+    table = ', '.join(f'["{name}"] = "{value}"' for name, value in headers.items())
     return f'''paths = {{
 {quoted}
 }}
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1], {{["Cookie"] = "{cookie}"}})
+  return wrk.format("GET", paths[(counter % #paths) + 1], {{{table}}})
 end
 '''
 
@@ -106,7 +117,7 @@ def main(argv=None):
             except OSError:
                 time.sleep(0.2)
         with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as script:
-            script.write(lua_script(paths, f'kruzhok_session={key}'))
+            script.write(lua_script(paths, f'kruzhok_session={key}', args.full_pages))
         # Warm up the workers, then measure.
         subprocess.run(['wrk', '-t2', f'-c{args.connections}', '-d5s', '-s', script.name, base],
                        capture_output=True, check=True)
@@ -121,9 +132,10 @@ def main(argv=None):
         WebSession.delete().where(WebSession.user_agent == 'wrk').execute()
         models.db.close()
 
+    asked = 'whole pages' if args.full_pages else 'htmx result swaps (HX-Request-Type: partial)'
     print(f'gunicorn --workers {args.workers} --threads {args.threads}; wrk -t2 '
           f'-c{args.connections} -d{args.duration}s over {len(paths)} search URLs '
-          f'({args.per_kind} per kind)\n')
+          f'({args.per_kind} per kind), {asked}, Accept-Encoding: br, gzip\n')
     print(result)
     rate = float(re.search(r'Requests/sec:\s+([\d.]+)', result).group(1))
     p99 = re.search(r'99%\s+([\d.]+)(us|ms|s)', result)

@@ -5,7 +5,6 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from models import Order
 from services import registry_search as rs
 from services.movement import Refused, order_title
 from web import audit_event, has_right, render, requires_right, wants_fragment
@@ -19,9 +18,10 @@ SCREENS = {'search': 'enrollment.search', 'pool': 'enrollment.pool',
 
 def _draft(order_id):
     """The current organisation's draft enrolment order, or a redirect explaining why not."""
-    order = Order.get_or_none((Order.id == order_id) & (Order.organisation == g.organisation))
-    if order is None:
+    found = rs.order_of(g.organisation.id, order_id)
+    if not found:
         abort(404)
+    order = found[0]
     if order.kind != 'enrolment' or order.status != 'draft':
         flash(f'Приказ {order_title(order)} — не черновик приказа о зачислении: детей из регистра '
               'добавляют только в такой. Создайте приказ о зачислении.', 'error')
@@ -29,15 +29,19 @@ def _draft(order_id):
     return order, None
 
 
-def _targets(value):
-    """The объединения an enrolment can lead to, and the one chosen (``to``), if any."""
-    targets = rs.enrolment_targets(g.organisation)
-    return targets, rs.enrolment_target(targets, value)
+def _targets(args):
+    """The объединения listed in «Зачислить в объединение» (narrowed by ``to_q``), and the one
+    chosen (``to``), if any."""
+    targets = rs.enrolment_targets(g.organisation, args.get('to_q', ''), args.get('to'))
+    return targets, rs.enrolment_target(targets[0], args.get('to'))
 
 
-def _context(order, screen, targets, target):
-    return dict(order=order, screen=screen, target=target, targets=targets,
-                selected_count=rs.selection_count(current_user.id, order),
+def _context(order, screen, targets, target, selected=None):
+    if selected is None:
+        selected = rs.selected_ids(current_user.id, order)
+    return dict(order=order, screen=screen, target=target, targets=targets[0],
+                more_targets=targets[1], targets_typed=request.args.get('to_q', '').strip()[:100],
+                selected_count=len(selected),
                 can_see_pool=has_right('pool'), order_title=order_title(order))
 
 
@@ -60,17 +64,18 @@ def search(order):
     if done:
         return done
     filters, errors = rs.parse_search(request.args)
-    targets, target = _targets(request.args.get('to'))
+    targets, target = _targets(request.args)
+    selected = rs.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.applied and not errors:
         page = rs.page_of(rs.search_people(filters), filters.page, filters.size,
                           rs.search_people(filters, for_count=True))
-        rows = rs.child_rows(page.rows, order, g.organisation, current_user.id, target)
+        rows = rs.child_rows(page.rows, order, g.organisation, selected, target)
         _audit_search('search', order, filters, page)
     return render('enrollment/search.html', 'enrollment/_search.html',
                   filters=filters, errors=errors, results=page, rows=rows,
                   page_url=_page_url('enrollment.search', order, filters, target),
-                  **_context(order, 'search', targets, target))
+                  **_context(order, 'search', targets, target, selected))
 
 
 @bp.get('/orders/<int:order>/pool')
@@ -82,16 +87,17 @@ def pool(order):
         return done
     region = g.organisation.region_id
     filters = rs.parse_pool(request.args, region)
-    targets, target = _targets(request.args.get('to'))
+    targets, target = _targets(request.args)
+    selected = rs.selected_ids(current_user.id, order)
     page = rs.page_of(rs.pool_departures(filters, region), filters.page, filters.size,
                       lookahead=rs.POOL_LOOKAHEAD, load=rs.pool_rows)
-    rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, current_user.id,
-                         target, documents=False, extras=page.rows)
+    rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected, target,
+                         documents=False, extras=page.rows)
     _audit_search('pool', order, filters, page)
     return render('enrollment/pool.html', 'enrollment/_pool.html',
                   filters=filters, results=page, rows=rows, choices=rs.pool_choices(filters, region),
                   page_url=_page_url('enrollment.pool', order, filters, target),
-                  **_context(order, 'pool', targets, target))
+                  **_context(order, 'pool', targets, target, selected))
 
 
 @bp.get('/orders/<int:order>/other-organisations')
@@ -102,18 +108,19 @@ def other_organisations(order):
         return done
     region, own = g.organisation.region_id, g.organisation.id
     filters = rs.parse_others(request.args, region, own)
-    targets, target = _targets(request.args.get('to'))
+    targets, target = _targets(request.args)
+    selected = rs.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = rs.page_of_small_list(rs.others_members(filters, region, own), filters.page,
-                                     filters.size)
-        rows = rs.child_rows([m.person for m in page.rows], order, g.organisation,
-                             current_user.id, target, documents=False, extras=page.rows)
+        page = rs.page_of(rs.others_members(filters, region, own), filters.page, filters.size,
+                          rs.others_members(filters, region, own, for_count=True))
+        rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected,
+                             target, documents=False, extras=page.rows)
         _audit_search('others', order, filters, page)
     return render('enrollment/others.html', 'enrollment/_others.html',
                   filters=filters, results=page, rows=rows, choices=rs.others_choices(filters, region, own),
                   page_url=_page_url('enrollment.other_organisations', order, filters, target),
-                  **_context(order, 'others', targets, target))
+                  **_context(order, 'others', targets, target, selected))
 
 
 @bp.post('/orders/<int:order>/selection')
@@ -129,10 +136,10 @@ def selection(order):
     except rs.SelectionRefused as refusal:
         flash(str(refusal), 'error')
         return redirect(url_for('enrollment.selected', order=order.id), 303)
-    if wants_fragment():
-        return render('enrollment/_selected_count.html', 'enrollment/_selected_count.html',
-                      order=order, selected_count=count, target=None)
     back = {k: v for k, v in parse_qsl(request.form.get('back', ''))}
+    if wants_fragment():  # the link keeps the объединение chosen on the screen
+        return render('enrollment/_selected_count.html', 'enrollment/_selected_count.html',
+                      order=order, selected_count=count, target=_targets(back)[1])
     return redirect(url_for(SCREENS[source], order=order.id, **back), 303)
 
 
@@ -142,7 +149,7 @@ def selected(order):
     order, done = _draft(order)
     if done:
         return done
-    targets, target = _targets(request.args.get('to'))
+    targets, target = _targets(request.args)
     people = rs.selected_people(current_user.id, order)
     blocked = rs.blockers(order, [p.id for p, _ in people], target) if people else {}
     return render('enrollment/selected.html', 'enrollment/selected.html',
@@ -169,7 +176,7 @@ def selected_add(order):
     order, done = _draft(order)
     if done:
         return done
-    target = _targets(request.form.get('to'))[1]
+    target = _targets(request.form)[1]
     back = url_for('enrollment.selected', order=order.id, **({'to': target.id} if target else {}))
     if target is None:
         flash('Выберите объединение, в которое зачислить выбранных учащихся.', 'error')

@@ -27,7 +27,6 @@ from models import (
     OrderLine, Organisation, Person, PortfolioItem, Program, Region, Role,
     SchoolYear, Settlement, User, UserRole,
 )
-from services import movement
 from services.documents import snils_check_number
 from services.normalize import document_key, name_key
 
@@ -1518,9 +1517,9 @@ class _Loader:
             # Orders that no child landed in (small regions) are not kept.
             db.execute_sql('DELETE FROM "order" WHERE NOT EXISTS '
                            '(SELECT 1 FROM order_line WHERE order_line.order_id = "order".id)')
-            # Departures get the child's surname key and gender here, in one statement.
-            (Membership.update(**movement.leaver_keys(Membership.person))
-             .where(Membership.ended_on.is_null(False)).execute())
+            # Memberships get the child's surname key and gender here, in one statement.
+            (Membership.update(surname_key=Person.surname_key, gender=Person.gender)
+             .from_(Person).where(Membership.person == Person.id).execute())
         if isinstance(db, PostgresqlDatabase):
             for model in WRITE_ORDER:
                 table = model._meta.table_name

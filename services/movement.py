@@ -365,9 +365,9 @@ def latest_movement(person, organisation_id, after=None):
     return lines[-1] if lines else None
 
 
-def leaver_keys(person):
-    """The child's surname key and gender as subqueries, copied onto a membership as it ends
-    so that the pool of graduates and departed filters on the membership row alone."""
+def person_keys(person):
+    """The child's surname key and gender as subqueries: a membership carries them, so the pool
+    and other organisations' lists filter and count on the membership row alone."""
     return {name: Person.select(getattr(Person, name)).where(Person.id == person)
             for name in ('surname_key', 'gender')}
 
@@ -376,14 +376,14 @@ def _apply(order, line):
     day = order.act_date
     if order.kind in LEAVING:
         (Membership.update(ended_on=day, end_line=line, end_kind=order.kind,
-                           end_reason=line.reason, destination=line.destination,
-                           **leaver_keys(line.person_id))
+                           end_reason=line.reason, destination=line.destination)
          .where(Membership.person == line.person_id,
                 Membership.association == line.association_from_id,
                 Membership.ended_on.is_null()).execute())
     if order.kind in ENTERING:
-        Membership.create(person=line.person_id, association=line.association_to_id,
-                          organisation=order.organisation_id, started_on=day, start_line=line)
+        Membership.insert(person=line.person_id, association=line.association_to_id,
+                          organisation=order.organisation_id, started_on=day, start_line=line,
+                          **person_keys(line.person_id)).execute()
 
 
 def _undo(order, line):
@@ -394,8 +394,7 @@ def _undo(order, line):
                                        Membership.association == line.association_to_id,
                                        Membership.ended_on.is_null()).execute())
     if order.kind in LEAVING:
-        (Membership.update(ended_on=None, end_line=None, end_kind='', end_reason='', destination='',
-                           surname_key='', gender='')
+        (Membership.update(ended_on=None, end_line=None, end_kind='', end_reason='', destination='')
          .where(Membership.end_line == line.id).execute())
 
 

@@ -24,14 +24,15 @@ from peewee import JOIN, SQL, IntegrityError, fn
 from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS,
                     WITHDRAWAL_REASONS, Association, Employment, EnrollmentSelection,
                     IdentityDocument, Membership, Municipality, Order, OrderLine, Organisation,
-                    Person, Program, SchoolYear, Settlement, db)
+                    Person, Program, SchoolYear, Settlement, compiled, db)
 from services.documents import format_snils, normalise_birth_certificate_series
 from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
 
 PAGE_SIZES = (10, 20, 50, 100)
 COUNT_CAP = 1000  # beyond this the pager says «более 1000» instead of counting on
 POOL_LOOKAHEAD = 2  # pages of the pool counted past the current one
-ORGANISATION_CHOICES_LIMIT = 200
+ORGANISATION_CHOICES_LIMIT = 50
+TARGET_CHOICES_LIMIT = 30
 DEPARTURE_KINDS = {'withdrawal': 'Выбытие', 'graduation': 'Выпуск'}
 GENDER_CHOICES = {'M': 'Мужской', 'F': 'Женский'}
 SURNAME_LETTERS = 'АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ'
@@ -138,9 +139,12 @@ def _prefix(column, key):
 
 # --- Search for enrolment -------------------------------------------------------
 
+SHOWN_PERSON = (Person.id, Person.surname, Person.name, Person.patronymic, Person.birth_date,
+                Person.gender, Person.snils)  # what a result row shows
+
 def search_people(f, for_count=False):
     """Children of the registry matching the filters, by ФИО (an unevaluated query)."""
-    query = Person.select(Person)
+    query = Person.select(*SHOWN_PERSON)
     if f.surname:
         query = query.where(_prefix(Person.surname_key, f.surname))
     if f.name:
@@ -187,11 +191,12 @@ class PoolFilters:
     reason: str = ''
     letter: str = ''
     gender: str = ''
+    q: str = ''  # part of the name, narrowing the «Организация выбытия» list
     page: int = 1
     size: int = 20
 
     KEYS = ('category', 'org_kind', 'authority', 'municipality', 'organisation', 'year',
-            'association', 'reason', 'letter', 'gender')
+            'association', 'reason', 'letter', 'gender', 'q')
 
     def used(self):
         return [k for k in self.KEYS if getattr(self, k)]
@@ -209,6 +214,7 @@ def parse_pool(args, region_id):
     f.org_kind = args.get('org_kind', '') if args.get('org_kind') in EDUCATIONAL_KINDS else ''
     f.reason = args.get('reason', '') if args.get('reason') in WITHDRAWAL_REASONS else ''
     f.gender = args.get('gender', '') if args.get('gender') in GENDER_CHOICES else ''
+    f.q = _text(args.get('q', ''), 100)
     letter = (args.get('letter') or '').strip().upper()
     f.letter = letter if len(letter) == 1 and letter in SURNAME_LETTERS else ''
     year = _int(args.get('year'))
@@ -226,18 +232,39 @@ def parse_pool(args, region_id):
 
 def _places_of_region(region_id, municipality=None, authority=None, organisation=None):
     """Ids that really belong to the region (anything else is dropped, not trusted)."""
-    if municipality and not Municipality.select().where(
-            Municipality.id == municipality, Municipality.region == region_id).exists():
+    if municipality and not _municipality_of_region(municipality, region_id):
         municipality = None
-    if authority and not Organisation.select().where(
-            Organisation.id == authority, Organisation.region == region_id,
-            Organisation.kind.in_(MANAGEMENT_KINDS)).exists():
+    if authority and not _authority_of_region(authority, region_id):
         authority = None
-    if organisation and not Organisation.select().where(
-            Organisation.id == organisation, Organisation.region == region_id,
-            Organisation.kind.in_(EDUCATIONAL_KINDS)).exists():
+    if organisation and not _organisation_of_region(organisation, region_id):
         organisation = None
     return municipality, authority, organisation
+
+
+@compiled
+def _municipality_of_region(municipality_id, region_id):
+    return Municipality.select(Municipality.id).where(Municipality.id == municipality_id,
+                                                      Municipality.region == region_id).tuples()
+
+
+@compiled
+def _authority_of_region(organisation_id, region_id):
+    return Organisation.select(Organisation.id).where(
+        Organisation.id == organisation_id, Organisation.region == region_id,
+        Organisation.kind.in_(MANAGEMENT_KINDS)).tuples()
+
+
+@compiled
+def _organisation_of_region(organisation_id, region_id):
+    return Organisation.select(Organisation.id).where(
+        Organisation.id == organisation_id, Organisation.region == region_id,
+        Organisation.kind.in_(EDUCATIONAL_KINDS)).tuples()
+
+
+@compiled
+def _settlement_of(settlement_id, municipality_id):
+    return Settlement.select(Settlement.id).where(Settlement.id == settlement_id,
+                                                  Settlement.municipality == municipality_id).tuples()
 
 
 def pool_departures(f, region_id):
@@ -302,7 +329,7 @@ def pool_choices(f, region_id):
         organisations = organisations.where(Organisation.municipality == f.municipality)
     if f.authority:
         organisations = organisations.where(Organisation.authority == f.authority)
-    found = list(organisations.order_by(Organisation.short_name)
+    found = list(_named(organisations, f.q).order_by(Organisation.short_name)
                  .limit(ORGANISATION_CHOICES_LIMIT + 1))
     if f.organisation and all(o.id != f.organisation for o in found):
         found.insert(0, Organisation.get_by_id(f.organisation))
@@ -310,10 +337,7 @@ def pool_choices(f, region_id):
     return {
         'categories': DEPARTURE_KINDS,
         'org_kinds': {k: ORGANISATION_KINDS[k] for k in EDUCATIONAL_KINDS},
-        'authorities': list(Organisation.select(Organisation.id, Organisation.short_name)
-                            .where(Organisation.region == region_id,
-                                   Organisation.kind.in_(MANAGEMENT_KINDS))
-                            .order_by(Organisation.kind.desc(), Organisation.short_name)),
+        'authorities': _authorities(region_id),
         'municipalities': _municipalities(region_id),
         'organisations': found[:ORGANISATION_CHOICES_LIMIT],
         'more_organisations': len(found) > ORGANISATION_CHOICES_LIMIT,
@@ -328,9 +352,24 @@ def pool_choices(f, region_id):
     }
 
 
+def _named(organisations, typed):
+    """Organisations whose name holds every typed word (the stored name key is casefolded)."""
+    for word in re.sub(r'[^0-9a-zа-я№ -]+', ' ', name_key(typed)).split():
+        organisations = organisations.where(Organisation.name_key.contains(word))
+    return organisations
+
+
+@compiled
 def _municipalities(region_id):
-    return list(Municipality.select(Municipality.id, Municipality.name)
-                .where(Municipality.region == region_id).order_by(Municipality.name))
+    return (Municipality.select(Municipality.id, Municipality.name)
+            .where(Municipality.region == region_id).order_by(Municipality.name).namedtuples())
+
+
+@compiled
+def _authorities(region_id):
+    return (Organisation.select(Organisation.id, Organisation.short_name)
+            .where(Organisation.region == region_id, Organisation.kind.in_(MANAGEMENT_KINDS))
+            .order_by(Organisation.kind.desc(), Organisation.short_name).namedtuples())
 
 
 # --- Children of other organisations --------------------------------------------------
@@ -382,8 +421,7 @@ def parse_others(args, region_id, own_organisation_id):
     f.grade = grade if grade and 1 <= grade <= 11 else None
     f.municipality = _places_of_region(region_id, municipality=_int(args.get('municipality')))[0]
     settlement = _int(args.get('settlement'))
-    if settlement and f.municipality and Settlement.select().where(
-            Settlement.id == settlement, Settlement.municipality == f.municipality).exists():
+    if settlement and f.municipality and _settlement_of(settlement, f.municipality):
         f.settlement = settlement
     organisation = _places_of_region(region_id, organisation=_int(args.get('organisation')))[2]
     if organisation != own_organisation_id:
@@ -402,9 +440,7 @@ def others_organisations(f, region_id, own_organisation_id):
         orgs = orgs.where(Organisation.settlement == f.settlement)
     if f.org_kind:
         orgs = orgs.where(Organisation.kind == f.org_kind)
-    for word in re.sub(r'[^0-9a-zа-я№ -]+', ' ', name_key(f.q)).split():
-        orgs = orgs.where(Organisation.name_key.contains(word))
-    found = list(orgs.order_by(Organisation.short_name).limit(ORGANISATION_CHOICES_LIMIT + 1))
+    found = list(_named(orgs, f.q).order_by(Organisation.short_name).limit(ORGANISATION_CHOICES_LIMIT + 1))
     if f.organisation and all(o.id != f.organisation for o in found):
         found.insert(0, Organisation.get_by_id(f.organisation))
     return found[:ORGANISATION_CHOICES_LIMIT], len(found) > ORGANISATION_CHOICES_LIMIT
@@ -426,43 +462,56 @@ def others_choices(f, region_id, own_organisation_id):
     }
 
 
-def others_members(f, region_id, own_organisation_id):
-    """Children now enrolled in another organisation, by ФИО; never their documents."""
-    members = (Membership.select(Membership.id, Membership.person, Membership.organisation,
-                                 Person.id, Person.surname, Person.name, Person.patronymic,
-                                 Person.birth_date, Person.gender,
-                                 Association.id, Association.name, Association.grade,
-                                 Organisation.id, Organisation.short_name)
-               .join_from(Membership, Person)
-               .join_from(Membership, Association)
-               .join_from(Membership, Organisation)
-               .where(Membership.ended_on.is_null(), Organisation.region == region_id,
-                      Membership.organisation != own_organisation_id))
-    if f.organisation:
+def others_members(f, region_id, own_organisation_id, for_count=False):
+    """Children now enrolled in another organisation, by ФИО; never their documents.
+
+    The surname letter and gender are read from the membership row, so one organisation's list
+    is counted from the index ``membership_open_by_organisation`` and its page is the first
+    rows of that index, however many thousands of children the organisation has.
+    """
+    if for_count:
+        members = Membership.select(Membership.surname_key)
+    else:
+        members = (Membership.select(Membership.id, Membership.person, Membership.organisation,
+                                     Person.id, Person.surname, Person.name, Person.patronymic,
+                                     Person.birth_date, Person.gender,
+                                     Association.id, Association.name, Association.grade,
+                                     Organisation.id, Organisation.short_name)
+                   .join_from(Membership, Person)
+                   .join_from(Membership, Association)
+                   .join_from(Membership, Organisation))
+    members = members.where(Membership.ended_on.is_null(),
+                            Membership.organisation != own_organisation_id)
+    if f.organisation:  # already checked to be of the region
         members = members.where(Membership.organisation == f.organisation)
+    else:
+        places = _narrow_by_place(Organisation.select(Organisation.id)
+                                  .where(Organisation.region == region_id), f)
+        members = members.where(Membership.organisation.in_(places))
     if f.doc_series or f.doc_number:
         members = members.where(Membership.person.in_(_documents_matching(f.doc_series,
                                                                           f.doc_number)))
-        if not f.organisation:
-            members = _narrow_by_place(members, f)
     if f.grade:
-        members = members.where(Association.grade == f.grade)
+        members = members.where(Membership.association.in_(
+            Association.select(Association.id).where(Association.grade == f.grade)))
     if f.surname:
-        members = members.where(_prefix(Person.surname_key, f.surname))
+        members = members.where(_prefix(Membership.surname_key, f.surname))
     if f.gender:
-        members = members.where(Person.gender == f.gender)
-    return members.order_by(Person.surname_key, Person.name_key, Person.birth_date, Person.id,
-                            Membership.id)
+        members = members.where(Membership.gender == f.gender)
+    if for_count:
+        return members.order_by(Membership.organisation, Membership.surname_key)
+    return members.order_by(Membership.surname_key, Person.name_key, Person.birth_date,
+                            Person.id, Membership.id)
 
 
-def _narrow_by_place(members, f):
+def _narrow_by_place(organisations, f):
     if f.municipality:
-        members = members.where(Organisation.municipality == f.municipality)
+        organisations = organisations.where(Organisation.municipality == f.municipality)
     if f.settlement:
-        members = members.where(Organisation.settlement == f.settlement)
+        organisations = organisations.where(Organisation.settlement == f.settlement)
     if f.org_kind:
-        members = members.where(Organisation.kind == f.org_kind)
-    return members
+        organisations = organisations.where(Organisation.kind == f.org_kind)
+    return organisations
 
 
 # --- Paging ---------------------------------------------------------------------------
@@ -517,21 +566,6 @@ def page_of(query, number, size, count_query=None, lookahead=None, load=None):
     return Page(rows=rows, number=number, size=size, total=total, capped=total > cap, cap=cap)
 
 
-def page_of_small_list(query, number, size):
-    """One page of a list that is small by construction (one organisation's children, or the
-    holders of one document): the total rides on the page's rows as a window count, so the
-    list is joined and sorted once rather than once for the count and again for the page."""
-    counted = query.select_extend(fn.COUNT(SQL('*')).over().alias('listed'))
-    rows = list(counted.offset((number - 1) * size).limit(size))
-    total = rows[0].listed if rows else query.count()
-    last = max(1, -(-min(total, COUNT_CAP) // size))
-    if number > last:
-        number = last
-        rows = list(counted.offset((number - 1) * size).limit(size)) if total else []
-    return Page(rows=rows, number=number, size=size, total=min(total, COUNT_CAP + 1),
-                capped=total > COUNT_CAP)
-
-
 def url_query(args):
     return urlencode(sorted(args.items()))
 
@@ -555,7 +589,10 @@ class ChildRow:
 
 def current_documents(person_ids):
     found = {}
-    for doc in (IdentityDocument.select().where(IdentityDocument.person.in_(person_ids))
+    for doc in (IdentityDocument.select(IdentityDocument.id, IdentityDocument.person,
+                                        IdentityDocument.kind, IdentityDocument.series,
+                                        IdentityDocument.number, IdentityDocument.issued_on)
+                .where(IdentityDocument.person.in_(person_ids))
                 .order_by(IdentityDocument.is_current.desc(), IdentityDocument.issued_on.desc(),
                           IdentityDocument.id.desc())):
         found.setdefault(doc.person_id, doc)
@@ -564,33 +601,30 @@ def current_documents(person_ids):
 
 def statuses(person_ids, organisation):
     """Per child: (status, organisation) from open memberships, else from the last departure."""
-    open_places = {}
-    for m in (Membership.select(Membership.person, Membership.organisation,
-                                Organisation.id, Organisation.kind, Organisation.short_name)
+    open_places, departures = {}, {}
+    for m in (Membership.select(Membership.person, Membership.started_on, Membership.id,
+                                Membership.ended_on, Membership.end_kind, Organisation.id.alias('org'),
+                                Organisation.kind, Organisation.short_name)
               .join(Organisation)
-              .where(Membership.person.in_(person_ids), Membership.ended_on.is_null())
-              .order_by(Membership.started_on, Membership.id)):
-        open_places.setdefault(m.person_id, []).append(m.organisation)
+              .where(Membership.person.in_(person_ids))
+              .namedtuples()):
+        (departures if m.ended_on else open_places).setdefault(m.person, []).append(m)
     result = {}
-    for pid, orgs in open_places.items():
-        mine = next((o for o in orgs if o.id == organisation.id), None)
-        main = next((o for o in orgs if o.kind in MAIN_KINDS), None)
+    for pid, places in open_places.items():
+        places.sort(key=lambda m: (m.started_on, m.id))
+        mine = next((m for m in places if m.org == organisation.id), None)
+        main = next((m for m in places if m.kind in MAIN_KINDS), None)
         if mine is not None:
             result[pid] = ('Обучается в вашей организации', mine.short_name)
         elif main is not None:
             result[pid] = ('Зачислен в основную организацию', main.short_name)
         else:
-            result[pid] = ('Обучается в организации ДО', orgs[0].short_name)
-    rest = [pid for pid in person_ids if pid not in result]
-    if rest:
-        for m in (Membership.select(Membership.person, Membership.end_kind, Membership.ended_on,
-                                    Organisation.id, Organisation.short_name)
-                  .join(Organisation)
-                  .where(Membership.person.in_(rest), Membership.ended_on.is_null(False))
-                  .order_by(Membership.ended_on.desc(), Membership.id.desc())):
-            if m.person_id not in result:
-                label = 'Выпускник' if m.end_kind == 'graduation' else 'Выбыл'
-                result[m.person_id] = (label, m.organisation.short_name)
+            result[pid] = ('Обучается в организации ДО', places[0].short_name)
+    for pid, ended in departures.items():
+        if pid not in result:
+            last = max(ended, key=lambda m: (m.ended_on, m.id))
+            label = 'Выпускник' if last.end_kind == 'graduation' else 'Выбыл'
+            result[pid] = (label, last.short_name)
     return {pid: result.get(pid, ('Не зачислен', '')) for pid in person_ids}
 
 
@@ -613,34 +647,37 @@ def blockers(order, person_ids, association=None):
             else:
                 reasons[m.person_id] = (f'Уже занимается в «{association.name}» с '
                                         f'{m.started_on:%d.%m.%Y}.')
+    # This order's lines and later committed movements here, in one query.
+    day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
+    blocking = OrderLine.order == order.id
     if order.act_date is not None:
-        day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
-        later = (OrderLine.select(OrderLine.person, OrderLine.moved_on, Order.id, Order.kind,
-                                  Order.number, Order.document_date, Order.act_date)
-                 .join(Order)
-                 .where(OrderLine.person.in_(person_ids), Order.organisation == order.organisation_id,
-                        Order.status == 'committed', day > order.act_date)
-                 .order_by(day.desc()))
-        for line in later:
-            moved = line.moved_on or line.order.act_date
-            reasons.setdefault(line.person_id, (
-                f'Позднее уже {KIND_PAST[line.order.kind]} приказом {order_title(line.order)} '
-                f'(дата движения {moved:%d.%m.%Y}): движение нельзя датировать раньше.'))
-    for line in OrderLine.select(OrderLine.person).where(OrderLine.order == order,
-                                                         OrderLine.person.in_(person_ids)):
-        reasons[line.person_id] = 'Уже есть в этом приказе.'
+        blocking |= ((Order.organisation == order.organisation_id) & (Order.status == 'committed')
+                     & (day > order.act_date))
+    lines = (OrderLine.select(OrderLine.person, OrderLine.order, OrderLine.moved_on, Order.id,
+                              Order.kind, Order.number, Order.document_date, Order.act_date)
+             .join(Order)
+             .where(OrderLine.person.in_(person_ids), blocking)
+             .order_by(day.desc()))
+    for line in lines:
+        if line.order_id == order.id:
+            reasons[line.person_id] = 'Уже есть в этом приказе.'
+            continue
+        moved = line.moved_on or line.order.act_date
+        reasons.setdefault(line.person_id, (
+            f'Позднее уже {KIND_PAST[line.order.kind]} приказом {order_title(line.order)} '
+            f'(дата движения {moved:%d.%m.%Y}): движение нельзя датировать раньше.'))
     return reasons
 
 
-def child_rows(people, order, organisation, user, association=None, documents=True, extras=None):
-    """Rows of a result page: status, organisation, document, tick or the reason for none."""
+def child_rows(people, order, organisation, chosen, association=None, documents=True, extras=None):
+    """Rows of a result page: status, organisation, document, tick (``chosen``: the ids of the
+    user's selection) or the reason for none."""
     ids = [p.id for p in people]
     if not ids:
         return []
     docs = current_documents(ids) if documents else {}
     states = statuses(ids, organisation)
     blocked = blockers(order, ids, association)
-    chosen = selected_ids(user, order, ids)
     rows = []
     for index, person in enumerate(people):
         status, org_name = states[person.id]
@@ -653,38 +690,99 @@ def child_rows(people, order, organisation, user, association=None, documents=Tr
 
 # --- Associations an enrolment order can lead to ---------------------------------------
 
-def enrolment_targets(organisation):
-    """Объединения children can be enrolled in: years not closed, programs not archived.
+def enrolment_targets(organisation, typed='', chosen=None):
+    """Объединения children can be enrolled in (years not closed, programs not archived) for the
+    «Зачислить в объединение» list: at most ``TARGET_CHOICES_LIMIT`` of them, those whose name
+    holds every typed word, with the chosen one always listed.  Returns (rows, more).
 
-    Plain (id, name, start_year) rows, what the form's list shows: it is read on every search.
+    A large ОДО has a thousand объединения or more: they are narrowed here, not sent to the
+    browser.  Rows are plain (id, name, start_year) tuples.
     """
-    return list(Association.select(Association.id, Association.name, SchoolYear.start_year)
-                .join_from(Association, SchoolYear)
-                .join_from(Association, Program, JOIN.LEFT_OUTER)
-                .where(Association.organisation == organisation, Association.kind == 'association',
-                       SchoolYear.state != 'closed',
-                       (Program.id.is_null()) | (Program.archived == False))  # noqa: E712
-                .order_by(SchoolYear.start_year, Association.study_year, Association.name)
-                .namedtuples())
+    organisation_id = getattr(organisation, 'id', organisation)
+    words = name_key(typed).split()
+    rows = []
+    for year in _open_years(organisation_id):  # each year's list is read in its index order
+        if words:  # SQLite has no Cyrillic lower(): the names are matched here
+            rows += [row for row in _year_targets(year.id).namedtuples().iterator()
+                     if all(word in name_key(row.name) for word in words)]
+        else:
+            rows += _first_year_targets(year.id)
+        if len(rows) > TARGET_CHOICES_LIMIT:
+            break
+    more = len(rows) > TARGET_CHOICES_LIMIT
+    rows = rows[:TARGET_CHOICES_LIMIT]
+    wanted = _int(str(chosen or ''))
+    if wanted and all(row.id != wanted for row in rows):
+        rows[:0] = _chosen_target(organisation_id, wanted)
+    return rows, more
+
+
+@compiled
+def _open_years(organisation_id):
+    return (SchoolYear.select(SchoolYear.id)
+            .where(SchoolYear.organisation == organisation_id, SchoolYear.state != 'closed')
+            .order_by(SchoolYear.start_year))
+
+
+def _year_targets(year_id):
+    return (Association.select(Association.id, Association.name, SchoolYear.start_year)
+            .join_from(Association, SchoolYear)
+            .join_from(Association, Program, JOIN.LEFT_OUTER)
+            .where(Association.school_year == year_id, Association.kind == 'association',
+                   (Program.id.is_null()) | (Program.archived == False))  # noqa: E712
+            .order_by(Association.study_year, Association.name))
+
+
+@compiled
+def _first_year_targets(year_id):
+    return _year_targets(year_id).limit(TARGET_CHOICES_LIMIT + 1).namedtuples()
+
+
+@compiled
+def _chosen_target(organisation_id, association_id):
+    return (Association.select(Association.id, Association.name, SchoolYear.start_year)
+            .join_from(Association, SchoolYear)
+            .join_from(Association, Program, JOIN.LEFT_OUTER)
+            .where(Association.id == association_id, Association.organisation == organisation_id,
+                   Association.kind == 'association', SchoolYear.state != 'closed',
+                   (Program.id.is_null()) | (Program.archived == False))  # noqa: E712
+            .namedtuples())
 
 
 def enrolment_target(targets, value):
     """The объединение chosen in «Зачислить в объединение» (whole), if it is one of ``targets``."""
-    wanted = _int(value)
+    wanted = _int(str(value or ''))
     if wanted is None or all(a.id != wanted for a in targets):
         return None
+    return _association_with_year(wanted)[0]
+
+
+@compiled
+def _association_with_year(association_id):
     return Association.select(Association, SchoolYear).join(SchoolYear).where(
-        Association.id == wanted).get()
+        Association.id == association_id)
+
+
+@compiled
+def order_of(organisation_id, order_id):
+    """The organisation's order by id, or None (another organisation's id is not found)."""
+    return Order.select().where(Order.id == order_id, Order.organisation == organisation_id)
 
 
 # --- The selection: kept per user and draft order -------------------------------------
 
 def selected_ids(user, order, among=None):
-    query = EnrollmentSelection.select(EnrollmentSelection.person).where(
-        EnrollmentSelection.user == user, EnrollmentSelection.order == order)
-    if among is not None:
-        query = query.where(EnrollmentSelection.person.in_(among))
+    user, order = getattr(user, 'id', user), getattr(order, 'id', order)
+    if among is None:
+        return {row.person_id for row in _selection(user, order)}
+    query = _selection.build(user, order).where(EnrollmentSelection.person.in_(among))
     return {row.person_id for row in query}
+
+
+@compiled
+def _selection(user_id, order_id):
+    return EnrollmentSelection.select(EnrollmentSelection.person).where(
+        EnrollmentSelection.user == user_id, EnrollmentSelection.order == order_id)
 
 
 def selection_count(user, order):

@@ -92,15 +92,13 @@ def association(org, name, grade=None, kind='association', program=True):
 
 def place(person, association, started=datetime.date(2026, 9, 1), ended=None, end_kind='',
           end_reason='', destination=''):
-    """A membership; with ``ended`` and ``end_kind`` it is a departure (выбытие, выпуск),
-    keeping the child's surname key and gender as the movement book leaves them."""
+    """A membership (it takes the child's surname key and gender itself); with ``ended`` and
+    ``end_kind`` it is a departure (выбытие, выпуск)."""
     from models import Membership
     return Membership.create(person=person, association=association,
                              organisation=association.organisation_id, started_on=started,
                              ended_on=ended, end_kind=end_kind, end_reason=end_reason,
-                             destination=destination,
-                             surname_key=person.surname_key if ended else '',
-                             gender=person.gender if ended else '')
+                             destination=destination)
 
 
 def enrolment_draft(org, number='1', act_date=datetime.date(2026, 10, 1)):

@@ -230,6 +230,19 @@ def test_htmx_tick_answers_with_the_counter(admin_client, registry, many_kuznets
     assert 'Выбранные учащиеся (1)' in text(response)
 
 
+def test_htmx_tick_keeps_the_chosen_association_in_the_counter_link(admin_client, registry,
+                                                                    many_kuznetsovy):
+    order, kids, bead = registry['order'], many_kuznetsovy, registry['bead']
+    token = admin_client.csrf_token(url(order, 'search'))
+    response = admin_client.post(f'/enrollment/orders/{order.id}/selection',
+                                 data={'source': 'search', 'shown': [kids[0].id],
+                                       'person': [kids[0].id],
+                                       'back': f'applied=1&surname=кузнецова&to={bead.id}'},
+                                 headers={'HX-Request': 'true', 'HX-Request-Type': 'partial',
+                                          'X-CSRFToken': token})
+    assert f'/enrollment/orders/{order.id}/selected?to={bead.id}"' in text(response)
+
+
 def test_only_children_shown_on_the_page_can_be_ticked(admin_client, registry, many_kuznetsovy):
     order, kids = registry['order'], many_kuznetsovy
     tick(admin_client, order, 'search', kids[:1], kids[:3])

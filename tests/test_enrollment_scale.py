@@ -1,9 +1,9 @@
-"""Lists of the registry at scale: the pool filters on copies kept on the ended membership
-(written by the movement book as a membership ends, cleared when the movement is deleted);
-another organisation's list counts with its page."""
+"""Lists of the registry at scale: memberships carry the child's surname key and gender (set as
+a membership starts, kept current when the child's card changes), so the pool and other
+organisations' lists filter and count on the membership row alone."""
 import datetime
 
-from models import Membership
+from models import Membership, Person
 from services import movement
 from tests import factories
 from tests.movement_builders import association, child, committed, day, program
@@ -14,12 +14,12 @@ def copies():
     return {m.person_id: (m.surname_key, m.gender) for m in Membership.select()}
 
 
-def test_leaving_copies_surname_and_gender_and_deleting_clears_them(admin_client, region):
+def test_memberships_carry_surname_and_gender_from_enrolment_to_departure(admin_client, region):
     beads = association(region.odo, program(region.odo), '1а Бисер')
     alyona = child('Ёлкина', 'Алёна')
     pyotr = child('Петров', 'Пётр', 'Ильич', gender='M')
     committed(region.odo, 'enrolment', 1, [alyona, pyotr], to=beads)
-    assert copies() == {alyona.id: ('', ''), pyotr.id: ('', '')}
+    assert copies() == {alyona.id: ('елкина', 'F'), pyotr.id: ('петров', 'M')}
 
     withdrawal = committed(region.odo, 'withdrawal', 2, [alyona, pyotr], on=day(10, 1),
                            source=beads, reason='moved', destination='г. Корсаков')
@@ -31,8 +31,27 @@ def test_leaving_copies_surname_and_gender_and_deleting_clears_them(admin_client
     assert result_names(admin_client.get(url(order, 'pool', letter='Е', gender='M'))) == []
 
     movement.delete_order(withdrawal)
-    assert copies() == {alyona.id: ('', ''), pyotr.id: ('', '')}
+    assert copies() == {alyona.id: ('елкина', 'F'), pyotr.id: ('петров', 'M')}
+    assert Membership.select().where(Membership.ended_on.is_null()).count() == 2
     assert result_names(admin_client.get(url(order, 'pool'))) == []
+
+
+def test_a_changed_surname_reaches_the_memberships(admin_client, region):
+    robots = factories.association(region.other_odo, '2б Робототехника')
+    olga = factories.child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, 1))
+    factories.place(olga, robots)
+    order = factories.enrolment_draft(region.odo)
+    listed = dict(organisation=region.other_odo.id)
+    assert result_names(admin_client.get(url(order, 'others', surname='ор', **listed))) == [
+        'Орлова Ольга Ивановна']
+
+    olga = Person.get_by_id(olga.id)
+    olga.surname = 'Ёжикова'
+    olga.save()
+    assert copies() == {olga.id: ('ежикова', 'F')}
+    assert result_names(admin_client.get(url(order, 'others', surname='ор', **listed))) == []
+    assert result_names(admin_client.get(url(order, 'others', surname='ЕЖ', **listed))) == [
+        'Ёжикова Ольга Ивановна']
 
 
 def test_graduation_copies_them_too(admin_client, region):
@@ -46,8 +65,7 @@ def test_graduation_copies_them_too(admin_client, region):
                                              gender='M'))) == ['Иванов Семён Ильич']
 
 
-def test_other_organisation_pages_count_with_the_rows(app, admin_client, region):
-    """The list of another organisation carries its total on the page's rows (a window count)."""
+def test_other_organisation_pages_are_counted_and_paged(app, admin_client, region):
     robots = factories.association(region.other_odo, '2б Робототехника')
     for i in range(25):
         factories.place(factories.child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, i + 1)),
