@@ -159,8 +159,8 @@ def service_search(kind, args, order, home, admin):
         documents = True
     elif kind == 'pool':
         filters = rs.parse_pool(args, region)
-        page = rs.page_of(rs.pool_departures(filters, region), 1, filters.size,
-                          lookahead=rs.POOL_LOOKAHEAD, load=rs.pool_rows)
+        page = rs.page_of_ids(rs.pool_departures(filters, region), 1, filters.size, rs.pool_rows,
+                              rs.POOL_LOOKAHEAD)
         people, documents = [m.person for m in page.rows], False
     else:
         filters = rs.parse_others(args, region, home.id)

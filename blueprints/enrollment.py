@@ -89,8 +89,8 @@ def pool(order):
     filters = rs.parse_pool(request.args, region)
     targets, target = _targets(request.args)
     selected = rs.selected_ids(current_user.id, order)
-    page = rs.page_of(rs.pool_departures(filters, region), filters.page, filters.size,
-                      lookahead=rs.POOL_LOOKAHEAD, load=rs.pool_rows)
+    page = rs.page_of_ids(rs.pool_departures(filters, region), filters.page, filters.size,
+                          rs.pool_rows, rs.POOL_LOOKAHEAD)
     rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected, target,
                          documents=False, extras=page.rows)
     _audit_search('pool', order, filters, page)

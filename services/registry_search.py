@@ -270,9 +270,10 @@ def _settlement_of(settlement_id, municipality_id):
 def pool_departures(f, region_id):
     """Ids of departures (выбытие, выпуск) from organisations of the region, newest first.
 
-    Every filter reads a column of the membership row (the child's surname key and gender are
-    copied there as it ends), so the partial index ``membership_pool`` answers the page and
-    its count alone; organisations are filtered through their ids.
+    Every filter reads a column of the membership row (the child carries the surname key and
+    gender), so the partial index ``membership_pool`` answers the page and its count alone.
+    Organisations are given as a list of ids, read first: against a subquery the planner joins
+    and sorts every departure of the year instead of walking the index newest first.
     """
     # Kinds inlined as literals: SQLite uses a partial index only for the identical term.
     kinds = [f.category] if f.category else list(DEPARTURE_KINDS)
@@ -288,7 +289,8 @@ def pool_departures(f, region_id):
             places = places.where(Organisation.municipality == f.municipality)
         if f.authority:
             places = places.where(Organisation.authority == f.authority)
-        departed = departed.where(Membership.organisation.in_(places))
+        departed = departed.where(Membership.organisation.in_([row[0] for row in places.tuples()]
+                                                              or [0]))
     if f.association:
         departed = departed.where(Membership.association == f.association)
     if f.year:
@@ -303,9 +305,8 @@ def pool_departures(f, region_id):
     return departed.order_by(Membership.ended_on.desc(), Membership.id.desc())
 
 
-def pool_rows(departures):
-    """The departures of one page with their child, organisation and объединение, in order."""
-    ids = [m.id for m in departures]
+def pool_rows(ids):
+    """The departures of one page (by id) with their child, organisation and объединение, in order."""
     shown = (Membership.id, Membership.person, Membership.organisation, Membership.association,
              Membership.ended_on, Membership.end_kind, Membership.end_reason,
              Membership.destination, Person.id, Person.surname, Person.name, Person.patronymic,
@@ -546,24 +547,31 @@ class Page:
         return result
 
 
-def page_of(query, number, size, count_query=None, lookahead=None, load=None):
+def page_of(query, number, size, count_query=None):
     """One page of ``query``; the count stops at a cap so it stays cheap.
 
     The count keeps the query's order: with it the planner walks the same index as the
-    page and stops at the cap, instead of scanning the table for a broad filter.  With
-    ``lookahead`` the cap is that many pages past this one (for lists filtered through a
-    join, where every counted row costs a lookup).  ``load`` turns the page's rows (of a
-    narrow query) into what the page shows.
+    page and stops at the cap, instead of scanning the table for a broad filter.
     """
-    cap = min(COUNT_CAP, (number + lookahead) * size) if lookahead else COUNT_CAP
     counted = query if count_query is None else count_query  # `or` would run the query
-    total = counted.limit(cap + 1).count()
-    last = max(1, -(-min(total, cap) // size))
+    total = counted.limit(COUNT_CAP + 1).count()
+    last = max(1, -(-min(total, COUNT_CAP) // size))
     number = min(number, last)
     rows = list(query.offset((number - 1) * size).limit(size)) if total else []
-    if load is not None:
-        rows = load(rows)
-    return Page(rows=rows, number=number, size=size, total=total, capped=total > cap, cap=cap)
+    return Page(rows=rows, number=number, size=size, total=total, capped=total > COUNT_CAP)
+
+
+def page_of_ids(ids_query, number, size, load, lookahead):
+    """One page of a list whose every row costs a filtered index step (the pool): the ids up to
+    ``lookahead`` pages past this one are read once, giving both the count and the page, and
+    ``load`` turns the page's ids into the rows shown, in order."""
+    cap = min(COUNT_CAP, (number + lookahead) * size)
+    ids = [row[0] for row in ids_query.limit(cap + 1).tuples()]
+    last = max(1, -(-min(len(ids), cap) // size))
+    number = min(number, last)
+    shown = ids[(number - 1) * size:number * size]
+    return Page(rows=load(shown) if shown else [], number=number, size=size, total=len(ids),
+                capped=len(ids) > cap, cap=cap)
 
 
 def url_query(args):
