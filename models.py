@@ -51,13 +51,16 @@ def make_database(url):
 
 
 class compiled:
-    """A select of fixed shape that runs on every request: its SQL is generated once per
-    database kind, and each call only binds new values (peewee rebuilds the SQL text on every
-    execution, which costs more than the query itself on a page).
+    """A select that runs on every page: its SQL is generated once per database kind and
+    shape, and each call only binds new values (peewee rebuilds the SQL text on every
+    execution, which costs more than most of the queries themselves).
 
-    ``build(*values)`` returns the query.  On first use it is built twice, with the values and
-    with distinct probes, so every parameter is known to be one of the values or a constant
-    (a LIMIT, a state name).  Values are ints or strs, passed to the database unchanged.
+    ``build(*values, **shape)`` returns the query.  Values are ints, strs, dates or lists of
+    ints (an IN list: its length is part of the shape); keyword arguments are the shape
+    itself (which filters are used) and are passed on unchanged.  On first use of a shape the
+    query is built twice, with the values and with distinct probes, so every parameter is
+    known to be a value or a constant (a LIMIT, a state name); a parameter computed from a
+    value (a prefix's upper bound) must be passed as a value of its own.
     """
 
     def __init__(self, build):
@@ -65,27 +68,47 @@ class compiled:
         self.plans = {}
         functools.update_wrapper(self, build)
 
-    def _plan(self, database, values):
-        context = database.get_sql_context
-        query = self.build(*values)
-        sql, params = context().sql(query).query()
-        probes = [f'\x00probe{i}' if isinstance(v, str) else -7_000_001 - i
-                  for i, v in enumerate(values)]
-        probe_sql, probe_params = context().sql(self.build(*probes)).query()
-        if probe_sql != sql or len(probe_params) != len(params):
-            raise ValueError(f'{self.build.__name__}: the SQL depends on the values')
-        slots = [probes.index(p) if p in probes else None for p in probe_params]
-        constants = [None if slot is not None else p for slot, p in zip(slots, params)]
-        return query, sql, slots, constants
+    @staticmethod
+    def _probe(number, value):
+        if isinstance(value, str):
+            return f'\x00probe{number}'
+        if isinstance(value, datetime.date):
+            return datetime.date(1000, 1, 1) + datetime.timedelta(days=number)
+        return -7_000_001 - number
 
-    def __call__(self, *values):
+    def _plan(self, database, values, shape):
+        name = self.build.__name__
+        context = database.get_sql_context
+        query = self.build(*values, **shape)
+        sql, params = context().sql(query).query()
+        where, probes = {}, []
+        for i, value in enumerate(values):
+            if isinstance(value, (list, tuple)):
+                probe = [self._probe(len(where) + j, v) for j, v in enumerate(value)]
+                where.update({p: (i, j) for j, p in enumerate(probe)})
+            else:
+                probe = self._probe(len(where), value)
+                where[probe] = (i, None)
+            probes.append(probe)
+        probe_sql, probe_params = context().sql(self.build(*probes, **shape)).query()
+        if probe_sql != sql or len(probe_params) != len(params):
+            raise ValueError(f'{name}: the SQL depends on the values')
+        slots = [where.get(p) for p in probe_params]
+        if any(slot is None and p != probe for slot, p, probe in zip(slots, params, probe_params)):
+            raise ValueError(f'{name}: a parameter is computed from the values')
+        return query, sql, [(slot, None if slot else p) for slot, p in zip(slots, params)]
+
+    def __call__(self, *values, **shape):
         database = db.obj
-        plan = self.plans.get(type(database))
+        key = (type(database), tuple(sorted(shape.items())),
+               tuple(len(v) if isinstance(v, (list, tuple)) else None for v in values))
+        plan = self.plans.get(key)
         if plan is None:
-            plan = self.plans[type(database)] = self._plan(database, values)
-        query, sql, slots, constants = plan
-        params = [values[slot] if slot is not None else constant
-                  for slot, constant in zip(slots, constants)]
+            plan = self.plans[key] = self._plan(database, values, shape)
+        query, sql, slots = plan
+        params = [constant if slot is None else
+                  values[slot[0]] if slot[1] is None else values[slot[0]][slot[1]]
+                  for slot, constant in slots]
         return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
 
 

@@ -1,6 +1,6 @@
 """Enrolment from the registry: search, the pool of graduates and departed, other organisations,
 and the selection that survives paging and filters until it is added to a draft order."""
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
@@ -46,8 +46,11 @@ def _context(order, screen, targets, target, selected=None):
 
 
 def _page_url(endpoint, order, filters, target):
+    """URLs of the same list with some filters changed (letters, pages): the route is built
+    once, the query string per link."""
+    base = url_for(endpoint, order=order.id)
     extra = {'to': target.id} if target else {}
-    return lambda **changes: url_for(endpoint, order=order.id, **filters.args(**changes), **extra)
+    return lambda **changes: f'{base}?{urlencode({**filters.args(**changes), **extra})}'
 
 
 def _audit_search(screen, order, filters, page):

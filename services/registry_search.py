@@ -268,56 +268,91 @@ def _settlement_of(settlement_id, municipality_id):
 
 
 def pool_departures(f, region_id):
-    """Ids of departures (выбытие, выпуск) from organisations of the region, newest first.
+    """Ids of departures (выбытие, выпуск) from organisations of the region, newest first: a
+    function of how many to read.
 
     Every filter reads a column of the membership row (the child carries the surname key and
     gender), so the partial index ``membership_pool`` answers the page and its count alone.
     Organisations are given as a list of ids, read first: against a subquery the planner joins
     and sorts every departure of the year instead of walking the index newest first.
     """
+    terms = {}
+    if f.organisation:
+        terms['organisation'] = f.organisation
+    else:
+        places = {k: v for k, v in (('kind', f.org_kind), ('municipality', f.municipality),
+                                    ('authority', f.authority)) if v}
+        terms['organisations'] = [row[0] for row in _region_places(
+            region_id, *places.values(), used=tuple(places))] or [0]
+    if f.association:
+        terms['association'] = f.association
+    if f.year:
+        terms['year'], terms['year_end'] = datetime.date(f.year, 1, 1), datetime.date(f.year + 1, 1, 1)
+    if f.reason:
+        terms['reason'] = f.reason
+    if f.letter:
+        terms['letter'] = name_key(f.letter)
+        terms['letter_end'] = prefix_upper_bound(terms['letter'])
+    if f.gender:
+        terms['gender'] = f.gender
+    kinds = (f.category,) if f.category else tuple(DEPARTURE_KINDS)
+    return lambda limit: [row[0] for row in _pool_ids(*terms.values(), limit, kinds=kinds,
+                                                       used=tuple(terms) + ('limit',))]
+
+
+@compiled
+def _region_places(region_id, *values, used):
+    """Ids of the region's organisations of a kind, район and УО (those in ``used``)."""
+    places = Organisation.select(Organisation.id).where(Organisation.region == region_id)
+    for name, value in zip(used, values):
+        places = places.where(getattr(Organisation, name) == value)
+    return places.tuples()
+
+
+@compiled
+def _pool_ids(*values, kinds, used):
+    terms = dict(zip(used, values))
     # Kinds inlined as literals: SQLite uses a partial index only for the identical term.
-    kinds = [f.category] if f.category else list(DEPARTURE_KINDS)
     departed = Membership.select(Membership.id).where(
         Membership.end_kind.in_([SQL(f"'{kind}'") for kind in kinds]))
-    if f.organisation:
-        departed = departed.where(Membership.organisation == f.organisation)
-    else:
-        places = Organisation.select(Organisation.id).where(Organisation.region == region_id)
-        if f.org_kind:
-            places = places.where(Organisation.kind == f.org_kind)
-        if f.municipality:
-            places = places.where(Organisation.municipality == f.municipality)
-        if f.authority:
-            places = places.where(Organisation.authority == f.authority)
-        departed = departed.where(Membership.organisation.in_([row[0] for row in places.tuples()]
-                                                              or [0]))
-    if f.association:
-        departed = departed.where(Membership.association == f.association)
-    if f.year:
-        departed = departed.where(Membership.ended_on >= datetime.date(f.year, 1, 1),
-                                  Membership.ended_on < datetime.date(f.year + 1, 1, 1))
-    if f.reason:
-        departed = departed.where(Membership.end_reason == f.reason)
-    if f.letter:
-        departed = departed.where(_prefix(Membership.surname_key, name_key(f.letter)))
-    if f.gender:
-        departed = departed.where(Membership.gender == f.gender)
-    return departed.order_by(Membership.ended_on.desc(), Membership.id.desc())
+    if 'organisation' in terms:
+        departed = departed.where(Membership.organisation == terms['organisation'])
+    if 'organisations' in terms:
+        departed = departed.where(Membership.organisation.in_(terms['organisations']))
+    if 'association' in terms:
+        departed = departed.where(Membership.association == terms['association'])
+    if 'year' in terms:
+        departed = departed.where(Membership.ended_on >= terms['year'],
+                                  Membership.ended_on < terms['year_end'])
+    if 'reason' in terms:
+        departed = departed.where(Membership.end_reason == terms['reason'])
+    if 'letter' in terms:
+        departed = departed.where(Membership.surname_key >= terms['letter'],
+                                  Membership.surname_key < terms['letter_end'])
+    if 'gender' in terms:
+        departed = departed.where(Membership.gender == terms['gender'])
+    return (departed.order_by(Membership.ended_on.desc(), Membership.id.desc())
+            .limit(terms['limit']).tuples())
 
 
 def pool_rows(ids):
     """The departures of one page (by id) with their child, organisation and объединение, in order."""
+    found = {m.id: m for m in _departures_by_id(ids)} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+@compiled
+def _departures_by_id(ids):
     shown = (Membership.id, Membership.person, Membership.organisation, Membership.association,
              Membership.ended_on, Membership.end_kind, Membership.end_reason,
              Membership.destination, Person.id, Person.surname, Person.name, Person.patronymic,
              Person.birth_date, Organisation.id, Organisation.short_name, Association.id,
              Association.name)
-    found = {m.id: m for m in (Membership.select(*shown)
-                               .join_from(Membership, Person)
-                               .join_from(Membership, Organisation)
-                               .join_from(Membership, Association)
-                               .where(Membership.id.in_(ids)))} if ids else {}
-    return [found[i] for i in ids if i in found]
+    return (Membership.select(*shown)
+            .join_from(Membership, Person)
+            .join_from(Membership, Organisation)
+            .join_from(Membership, Association)
+            .where(Membership.id.in_(ids)))
 
 
 def pool_choices(f, region_id):
@@ -561,12 +596,12 @@ def page_of(query, number, size, count_query=None):
     return Page(rows=rows, number=number, size=size, total=total, capped=total > COUNT_CAP)
 
 
-def page_of_ids(ids_query, number, size, load, lookahead):
+def page_of_ids(ids_of, number, size, load, lookahead):
     """One page of a list whose every row costs a filtered index step (the pool): the ids up to
-    ``lookahead`` pages past this one are read once, giving both the count and the page, and
-    ``load`` turns the page's ids into the rows shown, in order."""
+    ``lookahead`` pages past this one are read once (``ids_of(limit)``), giving both the count
+    and the page, and ``load`` turns the page's ids into the rows shown, in order."""
     cap = min(COUNT_CAP, (number + lookahead) * size)
-    ids = [row[0] for row in ids_query.limit(cap + 1).tuples()]
+    ids = ids_of(cap + 1)
     last = max(1, -(-min(len(ids), cap) // size))
     number = min(number, last)
     shown = ids[(number - 1) * size:number * size]
@@ -597,25 +632,25 @@ class ChildRow:
 
 def current_documents(person_ids):
     found = {}
-    for doc in (IdentityDocument.select(IdentityDocument.id, IdentityDocument.person,
-                                        IdentityDocument.kind, IdentityDocument.series,
-                                        IdentityDocument.number, IdentityDocument.issued_on)
-                .where(IdentityDocument.person.in_(person_ids))
-                .order_by(IdentityDocument.is_current.desc(), IdentityDocument.issued_on.desc(),
-                          IdentityDocument.id.desc())):
+    for doc in _documents_of(person_ids):
         found.setdefault(doc.person_id, doc)
     return found
+
+
+@compiled
+def _documents_of(person_ids):
+    return (IdentityDocument.select(IdentityDocument.id, IdentityDocument.person,
+                                    IdentityDocument.kind, IdentityDocument.series,
+                                    IdentityDocument.number, IdentityDocument.issued_on)
+            .where(IdentityDocument.person.in_(person_ids))
+            .order_by(IdentityDocument.is_current.desc(), IdentityDocument.issued_on.desc(),
+                      IdentityDocument.id.desc()))
 
 
 def statuses(person_ids, organisation):
     """Per child: (status, organisation) from open memberships, else from the last departure."""
     open_places, departures = {}, {}
-    for m in (Membership.select(Membership.person, Membership.started_on, Membership.id,
-                                Membership.ended_on, Membership.end_kind, Organisation.id.alias('org'),
-                                Organisation.kind, Organisation.short_name)
-              .join(Organisation)
-              .where(Membership.person.in_(person_ids))
-              .namedtuples()):
+    for m in _places_of(person_ids):
         (departures if m.ended_on else open_places).setdefault(m.person, []).append(m)
     result = {}
     for pid, places in open_places.items():
@@ -634,6 +669,17 @@ def statuses(person_ids, organisation):
             label = 'Выпускник' if last.end_kind == 'graduation' else 'Выбыл'
             result[pid] = (label, last.short_name)
     return {pid: result.get(pid, ('Не зачислен', '')) for pid in person_ids}
+
+
+@compiled
+def _places_of(person_ids):
+    return (Membership.select(Membership.person, Membership.started_on, Membership.id,
+                              Membership.ended_on, Membership.end_kind,
+                              Organisation.id.alias('org'), Organisation.kind,
+                              Organisation.short_name)
+            .join(Organisation)
+            .where(Membership.person.in_(person_ids))
+            .namedtuples())
 
 
 def blockers(order, person_ids, association=None):
@@ -655,17 +701,10 @@ def blockers(order, person_ids, association=None):
             else:
                 reasons[m.person_id] = (f'Уже занимается в «{association.name}» с '
                                         f'{m.started_on:%d.%m.%Y}.')
-    # This order's lines and later committed movements here, in one query.
-    day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
-    blocking = OrderLine.order == order.id
-    if order.act_date is not None:
-        blocking |= ((Order.organisation == order.organisation_id) & (Order.status == 'committed')
-                     & (day > order.act_date))
-    lines = (OrderLine.select(OrderLine.person, OrderLine.order, OrderLine.moved_on, Order.id,
-                              Order.kind, Order.number, Order.document_date, Order.act_date)
-             .join(Order)
-             .where(OrderLine.person.in_(person_ids), blocking)
-             .order_by(day.desc()))
+    if order.act_date is None:
+        lines = _lines_blocking(person_ids, order.id)
+    else:
+        lines = _lines_blocking(person_ids, order.id, order.organisation_id, order.act_date)
     for line in lines:
         if line.order_id == order.id:
             reasons[line.person_id] = 'Уже есть в этом приказе.'
@@ -675,6 +714,21 @@ def blockers(order, person_ids, association=None):
             f'Позднее уже {KIND_PAST[line.order.kind]} приказом {order_title(line.order)} '
             f'(дата движения {moved:%d.%m.%Y}): движение нельзя датировать раньше.'))
     return reasons
+
+
+@compiled
+def _lines_blocking(person_ids, order_id, organisation_id=None, act_date=None):
+    """This order's lines and later committed movements here, in one query."""
+    day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
+    blocking = OrderLine.order == order_id
+    if act_date is not None:
+        blocking |= ((Order.organisation == organisation_id) & (Order.status == 'committed')
+                     & (day > act_date))
+    return (OrderLine.select(OrderLine.person, OrderLine.order, OrderLine.moved_on, Order.id,
+                             Order.kind, Order.number, Order.document_date, Order.act_date)
+            .join(Order)
+            .where(OrderLine.person.in_(person_ids), blocking)
+            .order_by(day.desc()))
 
 
 def child_rows(people, order, organisation, chosen, association=None, documents=True, extras=None):

@@ -63,3 +63,42 @@ def test_a_query_whose_sql_depends_on_its_values_is_refused(region):
 
     with pytest.raises(ValueError, match='depends on the values'):
         shaped_by_value(region.odo.id)
+
+
+def test_a_parameter_computed_from_a_value_is_refused(region):
+    from models import Person
+    from services.normalize import prefix_upper_bound
+
+    @compiled
+    def surname_prefix(key):  # the upper bound would be frozen at the first call's
+        return Person.select(Person.id).where(Person.surname_key >= key,
+                                              Person.surname_key < prefix_upper_bound(key))
+
+    with pytest.raises(ValueError, match='computed from the values'):
+        surname_prefix('ор')
+
+
+@compiled
+def people_among(ids, *values, used):
+    from models import Person
+    query = Person.select(Person.id, Person.name).where(Person.id.in_(ids))
+    for name, value in zip(used, values):
+        query = query.where(getattr(Person, name) == value)
+    return query.order_by(Person.id).namedtuples()
+
+
+def test_in_lists_and_shapes_get_a_plan_each_and_bind_every_element(region):
+    import datetime
+    anna = factories.person('Орлова', 'Анна', birth_date=datetime.date(2014, 1, 1))
+    vera = factories.person('Орлова', 'Вера', birth_date=datetime.date(2015, 1, 1))
+    gleb = factories.person('Орлов', 'Глеб', gender='M', birth_date=datetime.date(2014, 1, 1))
+    assert [p.name for p in people_among([anna.id, vera.id], used=())] == ['Анна', 'Вера']
+    assert [p.name for p in people_among([vera.id, gleb.id], used=())] == ['Вера', 'Глеб']
+    assert [p.name for p in people_among([gleb.id], used=())] == ['Глеб']
+    everyone = [anna.id, vera.id, gleb.id]
+    assert [p.name for p in people_among(everyone, 'F', used=('gender',))] == ['Анна', 'Вера']
+    assert [p.name for p in people_among(everyone, 'M', used=('gender',))] == ['Глеб']
+    born = datetime.date(2014, 1, 1)
+    assert [p.name for p in people_among(everyone, 'F', born, used=('gender', 'birth_date'))] == [
+        'Анна']
+    assert len(people_among.plans) == 4  # lists of 2 and 1; three with one filter, with two
