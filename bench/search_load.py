@@ -8,9 +8,13 @@ search_bench.py: migrated, demo region loaded when empty), signs in as the demo 
 by creating a server-side session, and lets wrk (Debian package ``wrk``) send a mix of the six
 kinds of search (``--per-kind`` varied URLs each) from ``--connections`` clients for
 ``--duration`` seconds.  Requests ask for a compressed answer and, as htmx does when a filter
-changes, for the result swap only; ``--full-pages`` asks for whole pages instead.  Prints wrk's figures and the verdict against the target
-(≥ 200 responses/s, p99 ≤ 250 ms, no errors).  gunicorn is stopped and the session removed
-at the end.
+changes, for the result swap only; ``--full-pages`` asks for whole pages instead.
+
+Before the searches, two floors are measured in the same run with the same clients: the
+liveness check (no database) and the search screen before «Применить» (everything a search
+page does but the search).  Prints wrk's figures, the searches' share of each floor and the
+verdict against the target (≥ 200 responses/s, p99 ≤ 250 ms, no errors).  gunicorn is
+stopped and the session removed at the end.
 """
 import argparse
 import hashlib
@@ -116,15 +120,16 @@ def main(argv=None):
                 break
             except OSError:
                 time.sleep(0.2)
-        with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as script:
-            script.write(lua_script(paths, f'kruzhok_session={key}', args.full_pages))
-        # Warm up the workers, then measure.
-        subprocess.run(['wrk', '-t2', f'-c{args.connections}', '-d5s', '-s', script.name, base],
-                       capture_output=True, check=True)
-        result = subprocess.run(['wrk', '-t2', f'-c{args.connections}', f'-d{args.duration}s',
-                                 '--latency', '-s', script.name, base],
-                                capture_output=True, text=True, check=True).stdout
-        os.unlink(script.name)
+        cookie = f'kruzhok_session={key}'
+        # Warm up the workers, then measure.  Two floors in the same run tell the machine's
+        # speed at this moment: the liveness check (no database) and the search screen
+        # before «Применить» (session, rights, order, form: everything but the search).
+        screen = [search_bench.request_path('surname', order, {})]
+        run_wrk(base, screen, cookie, args, 5)
+        floors = {'liveness check /healthz/live': run_wrk(base, ['/healthz/live'], cookie, args, 5),
+                  'search screen before «Применить»': run_wrk(base, screen, cookie, args, 5)}
+        run_wrk(base, paths, cookie, args, 5)
+        result = run_wrk(base, paths, cookie, args, args.duration)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -137,14 +142,34 @@ def main(argv=None):
           f'-c{args.connections} -d{args.duration}s over {len(paths)} search URLs '
           f'({args.per_kind} per kind), {asked}, Accept-Encoding: br, gzip\n')
     print(result)
-    rate = float(re.search(r'Requests/sec:\s+([\d.]+)', result).group(1))
-    p99 = re.search(r'99%\s+([\d.]+)(us|ms|s)', result)
-    p99_ms = float(p99.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[p99.group(2)]
+    rate, p99_ms = figures(result)
     errors = re.search(r'Non-2xx or 3xx responses: (\d+)', result)
     socket_errors = re.search(r'Socket errors: (.*)', result)
     failures = int(errors.group(1)) if errors else 0
+    for label, floor in floors.items():
+        floor_rate, floor_p99 = figures(floor)[:2]
+        print(f'Floor, {label}: {floor_rate:.0f} responses/s, p99 {floor_p99:.0f} ms; '
+              f'searches reach {rate / floor_rate:.2f} of it')
     print(f'Verdict: {rate:.0f} responses/s (target ≥ 200), p99 {p99_ms:.0f} ms (target ≤ 250), '
           f'non-2xx {failures}, socket errors: {socket_errors.group(1) if socket_errors else "none"}')
+
+
+def run_wrk(base, paths, cookie, args, duration):
+    with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as script:
+        script.write(lua_script(paths, cookie, args.full_pages))
+    try:
+        return subprocess.run(['wrk', '-t2', f'-c{args.connections}', f'-d{duration}s', '--latency',
+                               '-s', script.name, base],
+                              capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+
+
+def figures(result):
+    """Responses per second and p99 in ms from wrk's report."""
+    rate = float(re.search(r'Requests/sec:\s+([\d.]+)', result).group(1))
+    p99 = re.search(r'99%\s+([\d.]+)(us|ms|s)', result)
+    return rate, float(p99.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[p99.group(2)]
 
 
 if __name__ == '__main__':
