@@ -57,15 +57,16 @@ class compiled:
 
     ``build(*values, **shape)`` returns the query.  Values are ints, strs, dates or lists of
     ints (an IN list: its length is part of the shape); keyword arguments are the shape
-    itself (which filters are used) and are passed on unchanged.  On first use of a shape the
-    query is built twice, with the values and with distinct probes, so every parameter is
-    known to be a value or a constant (a LIMIT, a state name); a parameter computed from a
-    value (a prefix's upper bound) must be passed as a value of its own.
+    itself (which filters are used) and are passed on unchanged.  The first call of a shape
+    runs the query as it is; on the second the query is built twice, with the values and with
+    distinct probes, so every parameter is known to be a value or a constant (a LIMIT, a state
+    name); a parameter computed from a value (a prefix's upper bound) must be passed as a value
+    of its own.
     """
 
     def __init__(self, build):
         self.build = build
-        self.plans = {}
+        self.plans, self.seen = {}, set()
         functools.update_wrapper(self, build)
 
     @staticmethod
@@ -104,6 +105,9 @@ class compiled:
                tuple(len(v) if isinstance(v, (list, tuple)) else None for v in values))
         plan = self.plans.get(key)
         if plan is None:
+            if key not in self.seen:  # a shape seen once may never come back: run it plainly
+                self.seen.add(key)
+                return list(self.build(*values, **shape))
             plan = self.plans[key] = self._plan(database, values, shape)
         query, sql, slots = plan
         params = [constant if slot is None else
@@ -290,6 +294,7 @@ class Person(BaseModel):
     surname_key = CharField(max_length=100)
     name_key = CharField(max_length=100)
     patronymic_key = CharField(max_length=100, default='')
+    is_staff = BooleanField(default=False)  # works in an organisation: not listed as a child
     created_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
 
@@ -380,6 +385,12 @@ class Employment(BaseModel):
 
     class Meta:
         indexes = ((('organisation', 'dismissed_on'), False),)
+
+    def save(self, *args, **kwargs):
+        saved = super().save(*args, **kwargs)
+        Person.update(is_staff=True).where(Person.id == self.person_id,
+                                           Person.is_staff == False).execute()  # noqa: E712
+        return saved
 
 
 PORTFOLIO_KINDS = {
@@ -607,14 +618,16 @@ class WebSession(BaseModel):
 
     @classmethod
     def with_user(cls, key_hash):
-        """The session and its user in one query (it runs on every request)."""
+        """The session, its user and their person in one query (it runs on every request)."""
         found = _session_with_user(key_hash)
         return found[0] if found else None
 
 
 @compiled
-def _session_with_user(key_hash):
-    return (WebSession.select(WebSession, User).join(User, JOIN.LEFT_OUTER)
+def _session_with_user(key_hash):  # the person too: the header shows their name
+    return (WebSession.select(WebSession, User, Person)
+            .join(User, JOIN.LEFT_OUTER)
+            .join(Person, JOIN.LEFT_OUTER, on=(User.person == Person.id))
             .where(WebSession.key_hash == key_hash).limit(1))
 
 

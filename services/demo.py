@@ -468,7 +468,7 @@ class _Writer:
 # Column orders of the rows generated in hot loops.
 PERSON_F = ['id', 'surname', 'name', 'patronymic', 'no_patronymic', 'birth_date', 'gender', 'snils',
             'citizenship', 'phone', 'email', 'address', 'surname_key', 'name_key', 'patronymic_key',
-            'created_at', 'version']
+            'is_staff', 'created_at', 'version']
 DOC_F = ['id', 'person', 'kind', 'foreign_kind', 'series', 'number', 'number_key', 'issued_on',
          'issued_by', 'division_code', 'civil_record_number', 'is_current']
 MEMBER_F = ['id', 'person', 'association', 'organisation', 'started_on', 'ended_on', 'start_line',
@@ -645,7 +645,7 @@ class _Loader:
         key = self.key
         return (pid, surname, name, patronymic, no_patronymic, birth, gender, snils,
                 'Российская Федерация', phone, email, address, key(surname), key(name),
-                key(patronymic), self.created_at, 1)
+                key(patronymic), 0, self.created_at, 1)
 
     def adult(self, gender=None, age_from=23, age_to=64):
         rng = self.rng
@@ -1425,7 +1425,7 @@ class _Loader:
         self.buffers[Person].append((
             pid, surname, name, patronymic, no_patronymic, birth.isoformat(), gender,
             snils if rng.random() < 0.3 else None, 'Российская Федерация', '', '', '',
-            key(surname), key(name), key(patronymic), self.created_at, 1))
+            key(surname), key(name), key(patronymic), 0, self.created_at, 1))
         if variant == 'swap_day_month':
             self.buffers[IdentityDocument].append(self.document(pid, birth, muni))
         elif rng.random() < 0.6:
@@ -1517,6 +1517,9 @@ class _Loader:
             # Orders that no child landed in (small regions) are not kept.
             db.execute_sql('DELETE FROM "order" WHERE NOT EXISTS '
                            '(SELECT 1 FROM order_line WHERE order_line.order_id = "order".id)')
+            # Staff are marked here, in one statement each (not listed as children).
+            (Person.update(is_staff=True)
+             .where(Person.id.in_(Employment.select(Employment.person))).execute())
             # Memberships get the child's surname key and gender here, in one statement.
             (Membership.update(surname_key=Person.surname_key, gender=Person.gender)
              .from_(Person).where(Membership.person == Person.id).execute())

@@ -188,6 +188,15 @@ def test_every_snils_is_valid(demo_db):
     # Staff are adults and always have a СНИЛС.
     staff = Person.select().where(Person.id.in_(Employment.select(Employment.person)))
     assert all(s.snils and demo.age_on(s.birth_date, TODAY) >= 18 for s in staff)
+    # Marked, so the registry search does not list them as children; nobody else is.
+    assert {s.id for s in staff} == {p.id for p in people if p.is_staff}
+
+
+def test_every_membership_carries_the_childs_surname_key_and_gender(demo_db):
+    stale = (Membership.select().join(Person)
+             .where((Membership.surname_key != Person.surname_key)
+                    | (Membership.gender != Person.gender)))
+    assert Membership.select().count() > 0 and stale.count() == 0
 
 
 def test_document_formats(demo_db):
@@ -243,7 +252,7 @@ def test_pool_of_graduates_and_departed(demo_db):
         assert line.order.kind == membership.end_kind and line.order.status == 'committed'
         assert line.association_from_id == membership.association_id and line.association_to_id is None
         assert line.moved_on == membership.ended_on > membership.started_on
-        child = membership.person  # the pool filters on the copies the departure keeps
+        child = membership.person  # the pool filters on the copies the membership keeps
         assert (membership.surname_key, membership.gender) == (child.surname_key, child.gender)
         if membership.end_kind == 'withdrawal':
             assert membership.end_reason in models.WITHDRAWAL_REASONS and membership.destination
