@@ -24,7 +24,7 @@ from peewee import JOIN, SQL, IntegrityError, fn
 from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS,
                     WITHDRAWAL_REASONS, Association, EnrollmentSelection,
                     IdentityDocument, Membership, Municipality, Order, OrderLine, Organisation,
-                    Person, Program, SchoolYear, Settlement, compiled, db)
+                    Person, Program, Region, SchoolYear, Settlement, compiled, db)
 from services.documents import format_snils, normalise_birth_certificate_series
 from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
 
@@ -277,11 +277,11 @@ def pool_departures(f, region_id):
     and sorts every departure of the year instead of walking the index newest first.
     """
     terms = {}
+    places = {k: v for k, v in (('kind', f.org_kind), ('municipality', f.municipality),
+                                ('authority', f.authority)) if v}
     if f.organisation:
         terms['organisation'] = f.organisation
-    else:
-        places = {k: v for k, v in (('kind', f.org_kind), ('municipality', f.municipality),
-                                    ('authority', f.authority)) if v}
+    elif places or [row[0] for row in _regions()] != [region_id]:  # else: every organisation
         terms['organisations'] = [row[0] for row in _region_places(
             region_id, *places.values(), used=tuple(places))] or [0]
     if f.association:
@@ -298,6 +298,11 @@ def pool_departures(f, region_id):
     kinds = (f.category,) if f.category else tuple(DEPARTURE_KINDS)
     return lambda limit: [row[0] for row in _pool_ids(*terms.values(), limit, kinds=kinds,
                                                        used=tuple(terms) + ('limit',))]
+
+
+@compiled
+def _regions():  # a database usually holds one region: then its organisations are all there are
+    return Region.select(Region.id).limit(2).tuples()
 
 
 @compiled

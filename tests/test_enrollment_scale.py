@@ -65,6 +65,26 @@ def test_graduation_copies_them_too(admin_client, region):
                                              gender='M'))) == ['Иванов Семён Ильич']
 
 
+def test_the_pool_lists_departures_of_this_region_only(admin_client, region):
+    from models import Municipality, Region, Settlement
+    beads = factories.association(region.school, '1а')
+    factories.place(child('Иванова', 'Ольга'), beads, ended=day(5, 20), end_kind='withdrawal',
+                    end_reason='moved', destination='г. Корсаков')
+    order = factories.enrolment_draft(region.odo, number='3', act_date=day(5, 26))
+    assert result_names(admin_client.get(url(order, 'pool'))) == ['Иванова Ольга Сергеевна']
+
+    elsewhere = Region.create(name='Камчатский край', code='41')
+    city = Municipality.create(region=elsewhere, name='Петропавловск-Камчатский городской округ')
+    town = Settlement.create(municipality=city, name='Петропавловск-Камчатский, г.')
+    school = factories.organisation(elsewhere, city, town, 'school', 'МАОУ СОШ № 2')
+    far_class = factories.association(school, '2б')
+    factories.place(child('Иванова', 'Анна'), far_class, ended=day(5, 21), end_kind='withdrawal',
+                    end_reason='moved', destination='г. Елизово')
+    for filters in ({}, {'letter': 'И'}, {'org_kind': 'school'}, {'category': 'withdrawal'}):
+        assert result_names(admin_client.get(url(order, 'pool', **filters))) == [
+            'Иванова Ольга Сергеевна'], filters
+
+
 def test_other_organisation_pages_are_counted_and_paged(app, admin_client, region):
     robots = factories.association(region.other_odo, '2б Робототехника')
     for i in range(25):
