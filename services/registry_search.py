@@ -17,7 +17,6 @@ order, so ticks survive paging, filter changes and other screens until they are 
 import datetime
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
@@ -141,6 +140,7 @@ def _prefix(column, key):
 
 SHOWN_PERSON = (Person.id, Person.surname, Person.name, Person.patronymic, Person.birth_date,
                 Person.gender, Person.snils)  # what a result row shows
+
 
 def search_people(f, for_count=False):
     """Children of the registry matching the filters, by ФИО (an unevaluated query)."""
@@ -612,10 +612,6 @@ def page_of_ids(ids_of, number, size, load, lookahead):
     shown = ids[(number - 1) * size:number * size]
     return Page(rows=load(shown) if shown else [], number=number, size=size, total=len(ids),
                 capped=len(ids) > cap, cap=cap)
-
-
-def url_query(args):
-    return urlencode(sorted(args.items()))
 
 
 # --- What a page shows about its children (a fixed number of queries) -----------------
