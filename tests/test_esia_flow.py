@@ -142,12 +142,17 @@ def test_state_is_bound_to_the_session_that_started(app, client, idp, teacher):
     assert 'устарела, уже использована' in refusal_text(attacker, attacker.get(back))
 
 
+def consented_code(config, signer, idp):
+    """An authorization code the provider gives once the person consents (no browser involved)."""
+    url = messages.authorization_url(config, signer, '0b7e1b9a-3f1c-4a55-9d43-2f6b8f1e7a10',
+                                     datetime.datetime.now(datetime.timezone.utc))
+    return parse_qs(urlsplit(consent(idp, url).headers['Location']).query)['code'][0]
+
+
 def test_a_code_works_once(esia_app, idp, teacher):
     config = esia_app.config
     signer = signers.make_signer(config)
-    url = messages.authorization_url(config, signer, '0b7e1b9a-3f1c-4a55-9d43-2f6b8f1e7a10',
-                                     datetime.datetime.now(datetime.timezone.utc))
-    code = parse_qs(urlsplit(consent(idp, url).headers['Location']).query)['code'][0]
+    code = consented_code(config, signer, idp)
     oid, _ = esia_client.exchange_code(config, signer, code)
     assert oid == TEACHER_OID
     with pytest.raises(errors.EsiaError) as second:
@@ -229,10 +234,7 @@ def test_a_token_from_another_signer_is_refused(client, idp, teacher, esia_app):
 def test_person_data_needs_the_persons_own_token(idp, esia_app, teacher):
     config = esia_app.config
     signer = signers.make_signer(config)
-    url = messages.authorization_url(config, signer, '0b7e1b9a-3f1c-4a55-9d43-2f6b8f1e7a10',
-                                     datetime.datetime.now(datetime.timezone.utc))
-    code = parse_qs(urlsplit(consent(idp, url).headers['Location']).query)['code'][0]
-    oid, token = esia_client.exchange_code(config, signer, code)
+    oid, token = esia_client.exchange_code(config, signer, consented_code(config, signer, idp))
     person = esia_client.fetch_person(config, token, oid)
     assert (person.surname, person.snils, person.trusted) == ('Ким', DEMO_SNILS['odo-teacher'], True)
     browser = idp.test_client()
