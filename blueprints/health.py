@@ -1,7 +1,9 @@
-"""Liveness (the process answers) and readiness (the database answers)."""
-from flask import Blueprint, jsonify
+"""Liveness (the process answers, never asking the database) and readiness (the database
+answers), with warnings an operator must act on."""
+from flask import Blueprint, current_app, jsonify
 
 from models import db
+from services.esia import client as esia_client
 
 bp = Blueprint('health', __name__, url_prefix='/healthz')
 
@@ -20,4 +22,7 @@ def ready():
     finally:
         if not db.is_closed():
             db.close()
-    return jsonify(status='ok', database='up')
+    expired = esia_client.expired_certificates(current_app.config)
+    warnings = [f'ESIA_VERIFY_TOKENS: certificate {name} is past its notAfter; '
+                'add the current ЕСИА certificate' for name in expired]
+    return jsonify(status='ok', database='up', warnings=warnings)

@@ -225,13 +225,19 @@ def _routes(app, clients, state):
         except Refusal as refusal:
             return jsonify(error=refusal.error, error_description=refusal.description), 400
         now = int(time.time())
-        common = {'iss': app.config['ISSUER'], 'urn:esia:sbj_id': issued['oid'], 'iat': now,
-                  'nbf': now, 'exp': now + TOKEN_LIFETIME}
+        oid, session = int(issued['oid']), secrets.token_hex(32)
+        common = {'iss': app.config['ISSUER'], 'iat': now, 'nbf': now, 'exp': now + TOKEN_LIFETIME,
+                  'urn:esia:sid': session}
         key = app.config['SIGNING_KEY']
+        # ЕСИА's shapes: the person is urn:esia:sbj_id in the access token only; the id_token
+        # names it in sub and urn:esia:sbj → urn:esia:sbj:oid.
         access = tokens.issue(dict(common, client_id=values['client_id'], scope=issued['scope'],
-                                   **{'urn:esia:sid': secrets.token_hex(8)}), key)
-        identity = tokens.issue(dict(common, aud=values['client_id'], sub=issued['oid'],
-                                     amr='PWD', **{'urn:esia:amd': 'PWD'}), key)
+                                   **{'urn:esia:sbj_id': oid}), key)
+        identity = tokens.issue(dict(common, aud=values['client_id'], sub=oid, auth_time=now,
+                                     amr='PWD', **{'urn:esia:amd': 'PWD', 'urn:esia:sbj': {
+                                         'urn:esia:sbj:typ': 'P', 'urn:esia:sbj:is_tru': True,
+                                         'urn:esia:sbj:oid': oid, 'urn:esia:sbj:nam': f'OID.{oid}'}}),
+                                key, subject_type='id')
         return jsonify(access_token=access, id_token=identity, state=values['state'],
                        token_type='Bearer', expires_in=TOKEN_LIFETIME,
                        refresh_token=str(uuid.uuid4()))
@@ -258,7 +264,7 @@ def _routes(app, clients, state):
         if claims is None:
             return jsonify(error='invalid_token'), 401
         person = people.by_oid(oid)
-        if claims['urn:esia:sbj_id'] != oid or person is None:
+        if str(claims.get('urn:esia:sbj_id')) != oid or person is None:
             return jsonify(error='forbidden'), 403
         return jsonify(person['person'])
 

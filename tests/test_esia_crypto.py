@@ -251,9 +251,23 @@ def idp_key():
 
 
 def claims(**changes):
+    """An access token's claims, as ЕСИА writes them."""
     now = int(time.time())
     found = {'iss': ISSUER, 'client_id': 'KRUZHOK', 'urn:esia:sbj_id': 1000299353,
-             'iat': now, 'nbf': now, 'exp': now + 3600}
+             'scope': 'openid fullname', 'urn:esia:sid': 'ab' * 32, 'iat': now, 'nbf': now,
+             'exp': now + 3600}
+    found.update(changes)
+    return found
+
+
+def id_claims(**changes):
+    """An id_token's claims, as ЕСИА writes them: no urn:esia:sbj_id."""
+    now = int(time.time())
+    found = {'iss': ISSUER, 'aud': 'KRUZHOK', 'sub': 1000299353, 'iat': now, 'nbf': now,
+             'exp': now + 3600, 'auth_time': now, 'amr': 'PWD', 'urn:esia:amd': 'PWD',
+             'urn:esia:sid': 'ab' * 32,
+             'urn:esia:sbj': {'urn:esia:sbj:typ': 'P', 'urn:esia:sbj:is_tru': True,
+                              'urn:esia:sbj:oid': 1000299353, 'urn:esia:sbj:nam': 'OID.1000299353'}}
     found.update(changes)
     return found
 
@@ -262,20 +276,55 @@ def verify(token):
     return tokens.verify(token, gost.Certificate.from_file(IDP_CERT).public_key(), ISSUER, 'KRUZHOK', time.time())
 
 
-def test_valid_token_gives_the_person_id():
-    assert verify(tokens.issue(claims(), idp_key()))['urn:esia:sbj_id'] == 1000299353
+def test_valid_access_token_gives_the_person_id():
+    assert tokens.access_token_person(verify(tokens.issue(claims(), idp_key()))) == '1000299353'
+
+
+def test_id_token_names_the_person_in_urn_esia_sbj_and_falls_back_to_sub():
+    identity = verify(tokens.issue(id_claims(), idp_key(), subject_type='id'))
+    assert tokens.id_token_person(identity) == '1000299353'
+    assert tokens.id_token_person(id_claims(**{'urn:esia:sbj': None, 'sub': '1000299353'})) == '1000299353'
+    with pytest.raises(tokens.TokenError, match='person id'):
+        tokens.access_token_person(identity)  # an id_token has no urn:esia:sbj_id
 
 
 @pytest.mark.parametrize('change, reason', [
     ({'exp': int(time.time()) - 3600}, 'expired'),
     ({'iss': 'http://evil.example/'}, 'issuer'),
     ({'client_id': 'OTHER'}, 'another client'),
-    ({'urn:esia:sbj_id': ''}, 'person id'),
     ({'nbf': int(time.time()) + 3600}, 'not valid yet'),
 ])
 def test_token_claims_are_checked(change, reason):
     with pytest.raises(tokens.TokenError, match=reason):
         verify(tokens.issue(claims(**change), idp_key()))
+
+
+@pytest.mark.parametrize('person', ['', None, 'OID.1', ' '])
+def test_an_access_token_without_a_numeric_person_is_refused(person):
+    with pytest.raises(tokens.TokenError, match='person id'):
+        tokens.access_token_person(verify(tokens.issue(claims(**{'urn:esia:sbj_id': person}), idp_key())))
+
+
+def test_an_id_token_for_another_client_is_refused():
+    with pytest.raises(tokens.TokenError, match='another client'):
+        verify(tokens.issue(id_claims(aud='OTHER'), idp_key(), subject_type='id'))
+
+
+def test_a_token_in_another_algorithm_names_the_setting_to_change():
+    header = messages.b64url(b'{"alg":"RS256","typ":"JWT"}')
+    payload = messages.b64url(json.dumps(claims()).encode())
+    with pytest.raises(tokens.TokenError, match="'RS256'.*card on the ЕСИА technology portal"):
+        verify(f'{header}.{payload}.{messages.b64url(b"x" * 256)}')
+
+
+def test_a_token_verifies_with_any_of_several_trusted_certificates():
+    """Rotation: the next ЕСИА certificate is trusted beside the current one."""
+    client_key = gost.Certificate.from_file(CERT).public_key()
+    idp_public = gost.Certificate.from_file(IDP_CERT).public_key()
+    token = tokens.issue(claims(), idp_key())
+    assert tokens.verify(token, [client_key, idp_public], ISSUER, 'KRUZHOK', time.time())
+    with pytest.raises(tokens.TokenError, match='any configured'):
+        tokens.verify(token, [client_key], ISSUER, 'KRUZHOK', time.time())
 
 
 def test_forged_tokens_are_refused():

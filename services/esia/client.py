@@ -4,8 +4,12 @@ Codes, tokens and signatures never reach the log or an exception message: errors
 ЕСИА's error code and a sentence for the user (services/esia/errors.py).
 """
 import datetime
+import functools
 import json
+import logging
+import os
 import re
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -17,6 +21,7 @@ from services.esia import errors, gost, messages, tokens
 from services.normalize import digits_key
 
 MAX_ANSWER = 256 * 1024
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,10 +36,18 @@ class EsiaPerson:
     trusted: bool
 
 
-def _call(request, timeout):
+@functools.lru_cache(maxsize=4)
+def _tls(ca_file):
+    """TLS for calls to ЕСИА: the Минцифры root of esia.gosuslugi.ru is not in Debian's store,
+    so a CA bundle can be configured (ESIA_CA_FILE)."""
+    return ssl.create_default_context(cafile=ca_file or None)
+
+
+def _call(config, request):
     """(status, parsed JSON or None) of an HTTP call; network failures become EsiaError."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=config['ESIA_TIMEOUT'],
+                                    context=_tls(config.get('ESIA_CA_FILE', ''))) as response:
             status, body = response.status, response.read(MAX_ANSWER)
     except urllib.error.HTTPError as answer:
         status, body = answer.code, answer.read(MAX_ANSWER)
@@ -66,24 +79,51 @@ def exchange_code(config, signer, code, now=None):
     url, form = messages.token_request(config, signer, code, str(uuid.uuid4()), now)
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(),
                                      headers={'Content-Type': 'application/x-www-form-urlencoded'})
-    status, answer = _call(request, config['ESIA_TIMEOUT'])
+    status, answer = _call(config, request)
     _raise_for(status, answer)
     if answer.get('state') != form['state']:
         raise errors.EsiaError('bad_answer', 'state of the token answer does not match')
-    idp_key = gost.Certificate.from_file(config['ESIA_VERIFY_TOKENS']).public_key()
-    checked = []
+    keys = [certificate.public_key() for _, certificate in verification_certificates(config)]
+    checked = {}
     for name in ('access_token', 'id_token'):
         if name == 'id_token' and not answer.get(name):
             continue
         try:
-            checked.append(tokens.verify(answer.get(name), idp_key, config['ESIA_ISSUER'],
-                                         config['ESIA_CLIENT_ID'], time.time()))
+            claims = tokens.verify(answer.get(name), keys, config['ESIA_ISSUER'],
+                                   config['ESIA_CLIENT_ID'], time.time())
+            if config.get('ESIA_LOG_CLAIM_NAMES'):  # onboarding: which claims come, never their values
+                log.warning('esia %s claims: %s', name, ', '.join(sorted(claims)))
+            checked[name] = (tokens.access_token_person(claims) if name == 'access_token'
+                             else tokens.id_token_person(claims))
         except tokens.TokenError as exc:
             raise errors.EsiaError('bad_token', f'{name}: {exc}') from None
-    oids = {str(claims[tokens.SUBJECT_CLAIM]) for claims in checked}
-    if len(oids) != 1:
-        raise errors.EsiaError('bad_token', 'tokens name different people')
-    return oids.pop(), answer['access_token']
+    if len(set(checked.values())) != 1:
+        raise errors.EsiaError('bad_token', 'access token and id_token name different people')
+    return checked['access_token'], answer['access_token']
+
+
+def verification_certificates(config):
+    """[(path, Certificate)] that may sign ЕСИА's tokens: ESIA_VERIFY_TOKENS names files
+    (separated by commas) or a folder of .cer/.crt/.pem files, so a new key can be trusted
+    before ЕСИА switches to it."""
+    paths = []
+    for entry in filter(None, (p.strip() for p in config.get('ESIA_VERIFY_TOKENS', '').split(','))):
+        if os.path.isdir(entry):
+            paths += sorted(os.path.join(entry, name) for name in os.listdir(entry)
+                            if name.lower().endswith(('.cer', '.crt', '.pem')))
+        else:
+            paths.append(entry)
+    return [(path, gost.Certificate.from_file(path)) for path in paths]
+
+
+def expired_certificates(config, now=None):
+    """Names of the configured token certificates past their notAfter (for the log and /healthz)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    try:
+        found = verification_certificates(config)
+    except (OSError, ValueError):
+        return []
+    return [os.path.basename(path) for path, certificate in found if certificate.validity()[1] < now]
 
 
 def _date(text):
@@ -100,7 +140,7 @@ def fetch_person(config, access_token, oid):
     request = urllib.request.Request(f"{config['ESIA_BASE_URL']}/rs/prns/{oid}",
                                      headers={'Authorization': f'Bearer {access_token}',
                                               'Accept': 'application/json'})
-    status, answer = _call(request, config['ESIA_TIMEOUT'])
+    status, answer = _call(config, request)
     _raise_for(status, answer)
     return EsiaPerson(
         oid=oid, surname=str(answer.get('lastName') or ''), name=str(answer.get('firstName') or ''),

@@ -8,6 +8,7 @@ Byte order follows OpenSSL's GOST engine (and therefore ЕСИА's examples):
 ``gostcrypto`` reads digests big-endian and returns r then s, so the two adapters below
 convert; tests/test_esia_crypto.py checks the result against ``openssl`` itself.
 """
+import datetime
 from dataclasses import dataclass
 
 from gostcrypto import gosthash, gostsignature
@@ -16,6 +17,7 @@ from services.esia import asn1
 
 SIZE = 32
 OID_GOST2012_256 = '1.2.643.7.1.1.1.1'
+OID_GOST2012_512 = '1.2.643.7.1.1.1.2'
 OID_STREEBOG256 = '1.2.643.7.1.1.2.2'
 OID_SIGNED_DATA = '1.2.840.113549.1.7.2'
 OID_DATA = '1.2.840.113549.1.7.1'
@@ -132,6 +134,19 @@ class Certificate:
         """The value ЕСИА calls client_certificate_hash: Streebog-256 of the DER, upper-case hex."""
         return streebog256(self.der).hex().upper()
 
+    def validity(self):
+        """(notBefore, notAfter) as aware UTC datetimes."""
+        return tuple(_time(tag, value) for tag, value in asn1.items(self._tbs()[4][1]))
+
+    def signature_size(self):
+        """Bytes of a raw signature by this certificate's key: 64 (2012-256) or 128 (2012-512)."""
+        key_algorithm = asn1.items(asn1.items(self._tbs()[6][1])[0][1])
+        algorithm = asn1.decode_oid(key_algorithm[0][1])
+        sizes = {OID_GOST2012_256: 2 * SIZE, OID_GOST2012_512: 4 * SIZE}
+        if algorithm not in sizes:
+            raise GostError(f'not a GOST R 34.10-2012 key: {algorithm}')
+        return sizes[algorithm]
+
     def public_key(self):
         spki = asn1.items(self._tbs()[6][1])
         paramset = _paramset(spki[0][1])
@@ -145,6 +160,12 @@ class Certificate:
         tbs = self._tbs()
         return asn1.encode(asn1.SEQUENCE, asn1.encode(asn1.SEQUENCE, tbs[3][1]) +
                            asn1.encode(asn1.INTEGER, tbs[1][1]))
+
+
+def _time(tag, value):
+    text = value.decode('ascii')
+    pattern = '%y%m%d%H%M%SZ' if tag == 0x17 else '%Y%m%d%H%M%SZ'  # UTCTime or GeneralizedTime
+    return datetime.datetime.strptime(text, pattern).replace(tzinfo=datetime.timezone.utc)
 
 
 def _algorithm(dotted):

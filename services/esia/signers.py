@@ -46,9 +46,11 @@ class PureSigner(Signer):
         return self.key.sign(data, k=self.k)
 
 
-def _run(command, timeout):
+def _run(command, timeout, secret=''):
+    """Run a signing tool; ``secret`` (a key password) travels on stdin, never in the arguments."""
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False,
+                              input=(secret + '\n').encode() if secret else None)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SignerError(f'{os.path.basename(command[0])} failed to run: {type(exc).__name__}') from None
     if done.returncode != 0:
@@ -57,19 +59,25 @@ def _run(command, timeout):
 
 
 class OpenSSLSigner(Signer):
-    """OpenSSL with the GOST engine (Debian package libengine-gost-openssl), as a subprocess."""
+    """OpenSSL with the GOST engine (Debian package libengine-gost-openssl), as a subprocess.
+    The key may be an encrypted PKCS#8 (``password``) and GOST 2012-256 or 2012-512: the
+    digest follows the certificate's key."""
 
-    def __init__(self, key_path, cert_path, openssl='openssl', timeout=10):
-        self.key_path, self.openssl, self.timeout = key_path, openssl, timeout
+    def __init__(self, key_path, cert_path, openssl='openssl', timeout=10, password=''):
+        self.key_path, self.openssl, self.timeout, self.password = key_path, openssl, timeout, password
         self.certificate = gost.Certificate.from_file(cert_path)
+        self.size = self.certificate.signature_size()
 
     def sign(self, data):
+        digest = '-md_gost12_256' if self.size == 2 * gost.SIZE else '-md_gost12_512'
+        command = [self.openssl, 'dgst', '-engine', 'gost', digest, '-sign', self.key_path, '-binary']
+        if self.password:
+            command += ['-passin', 'stdin']
         with tempfile.NamedTemporaryFile() as message:
             message.write(data)
             message.flush()
-            signature = _run([self.openssl, 'dgst', '-engine', 'gost', '-md_gost12_256',
-                              '-sign', self.key_path, '-binary', message.name], self.timeout)
-        if len(signature) != 2 * gost.SIZE:
+            signature = _run(command + [message.name], self.timeout, self.password)
+        if len(signature) != self.size:
             raise SignerError('openssl returned a signature of unexpected length')
         return signature
 
@@ -78,23 +86,28 @@ class CryptoProSigner(Signer):
     """CryptoPro CSP ``csptest``: its raw signature is little-endian, so it is byte-reversed."""
 
     def __init__(self, container, cert_path, csptest='/opt/cprocsp/bin/amd64/csptest',
-                 pin='', timeout=20):
+                 pin='', timeout=20, keytype='exchange'):
         self.container, self.csptest, self.pin, self.timeout = container, csptest, pin, timeout
+        self.keytype = keytype  # '' lets csptest choose; ЕСИА keys are usually exchange keys
         self.certificate = gost.Certificate.from_file(cert_path)
+        self.size = self.certificate.signature_size()
 
     def sign(self, data):
         with tempfile.TemporaryDirectory() as folder:
             source, target = os.path.join(folder, 'in'), os.path.join(folder, 'out')
             with open(source, 'wb') as fh:
                 fh.write(data)
-            command = [self.csptest, '-keys', '-cont', self.container, '-sign', 'GOST12_256',
-                       '-in', source, '-out', target, '-keytype', 'exchange']
+            algorithm = 'GOST12_256' if self.size == 2 * gost.SIZE else 'GOST12_512'
+            command = [self.csptest, '-keys', '-cont', self.container, '-sign', algorithm,
+                       '-in', source, '-out', target]
+            if self.keytype:
+                command += ['-keytype', self.keytype]
             if self.pin:
                 command += ['-password', self.pin]
             _run(command, self.timeout)
             with open(target, 'rb') as fh:
                 signature = fh.read()
-        if len(signature) != 2 * gost.SIZE:
+        if len(signature) != self.size:
             raise SignerError('csptest returned a signature of unexpected length')
         return signature[::-1]
 
@@ -131,11 +144,13 @@ def make_signer(config):
     if kind == 'pure':
         return PureSigner(config['ESIA_KEY_PATH'], cert)
     if kind == 'openssl':
-        return OpenSSLSigner(config['ESIA_KEY_PATH'], cert, config.get('ESIA_OPENSSL', 'openssl'))
+        return OpenSSLSigner(config['ESIA_KEY_PATH'], cert, config.get('ESIA_OPENSSL', 'openssl'),
+                             password=config.get('ESIA_KEY_PASSWORD', ''))
     if kind == 'cryptopro':
         return CryptoProSigner(config['ESIA_CRYPTOPRO_CONTAINER'], cert,
                                config.get('ESIA_CSPTEST', '/opt/cprocsp/bin/amd64/csptest'),
-                               config.get('ESIA_CRYPTOPRO_PIN', ''))
+                               config.get('ESIA_CRYPTOPRO_PIN', ''),
+                               keytype=config.get('ESIA_CRYPTOPRO_KEYTYPE', 'exchange'))
     if kind == 'remote':
         return RemoteSigner(config['ESIA_SIGNER_URL'], cert, config.get('ESIA_SIGNER_TOKEN', ''))
     raise SignerError(f'unknown ESIA_SIGNER {kind!r}: use pure, openssl, cryptopro or remote')
