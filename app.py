@@ -251,7 +251,7 @@ def _register_commands(app):
     @click.option('--if-empty', is_flag=True, help='Do nothing when the region is already loaded.')
     def seed_demo_command(children, organisations, seed, if_empty):
         """Load the demo region (Сахалинская обл)."""
-        from services import demo
+        import demo
         models.migrate()
         if if_empty and models.Region.select().exists():
             click.echo('Демо-регион уже загружен.')

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from faker.providers.person.ru_RU import Provider as Names
 
+from demo.names import LATIN_LOOKALIKE, surname_pairs, translit
 from services.documents import snils_check_number
 from services.normalize import document_key, name_key
 
@@ -37,13 +38,6 @@ _ORDER = ['surname_typo', 'name_typo', 'yo', 'no_patronymic', 'swapped', 'day_mo
 REFERENCE_DAY = datetime.date(2026, 9, 1)
 ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII', 'XIII', 'XIV']
 CYRILLIC_CAPITALS = 'АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ'
-LOOKALIKE = {'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'х': 'x', 'у': 'y', 'А': 'A',
-             'В': 'B', 'Е': 'E', 'К': 'K', 'М': 'M', 'Н': 'H', 'О': 'O', 'Р': 'P', 'С': 'C', 'Т': 'T'}
-TRANSLIT = {'а': 'a', 'б': 'b', 'в': 'v', 'г': 'g', 'д': 'd', 'е': 'e', 'ё': 'yo', 'ж': 'zh',
-            'з': 'z', 'и': 'i', 'й': 'y', 'к': 'k', 'л': 'l', 'м': 'm', 'н': 'n', 'о': 'o',
-            'п': 'p', 'р': 'r', 'с': 's', 'т': 't', 'у': 'u', 'ф': 'f', 'х': 'kh', 'ц': 'ts',
-            'ч': 'ch', 'ш': 'sh', 'щ': 'shch', 'ъ': '', 'ы': 'y', 'ь': '', 'э': 'e', 'ю': 'yu',
-            'я': 'ya'}
 
 
 @dataclass
@@ -59,17 +53,9 @@ class Child:
     passport: tuple = None      # (series, number) when 14 or older
 
 
-def _female_surname(surname):
-    if surname.endswith(('ов', 'ев', 'ёв', 'ин', 'ын')):
-        return surname + 'а'
-    if surname.endswith('ий'):
-        return surname[:-2] + 'ая'
-    return surname
-
-
 class NamePool:
     def __init__(self):
-        self.surnames = sorted(set(Names.last_names_male))
+        self.surnames = sorted(surname_pairs())  # (male, female)
         self.male = sorted(set(Names.first_names_male))
         self.female = sorted(set(Names.first_names_female))
         self.patronymics_male = sorted(set(Names.middle_names_male))
@@ -85,11 +71,12 @@ def random_snils(rng):
 
 def random_child(rng, pool, person_id):
     gender = rng.choice('MF')
-    surname = rng.choice(pool.surnames)
+    male, female = rng.choice(pool.surnames)
     if gender == 'F':
-        surname = _female_surname(surname)
+        surname = female
         name, patronymic = rng.choice(pool.female), rng.choice(pool.patronymics_female)
     else:
+        surname = male
         name, patronymic = rng.choice(pool.male), rng.choice(pool.patronymics_male)
     birth = REFERENCE_DAY - datetime.timedelta(days=rng.randint(3 * 365, 18 * 365))
     certificate = (f'{rng.choice(ROMAN)}-{rng.choice(CYRILLIC_CAPITALS)}{rng.choice(CYRILLIC_CAPITALS)}',
@@ -121,16 +108,15 @@ def _typo(rng, word):
 
 
 def _lookalike(rng, word):
-    spots = [i for i, ch in enumerate(word) if ch in LOOKALIKE]
+    spots = [i for i, ch in enumerate(word) if ch in LATIN_LOOKALIKE]
     if not spots:
         return word
     i = rng.choice(spots)
-    return word[:i] + LOOKALIKE[word[i]] + word[i + 1:]
+    return word[:i] + LATIN_LOOKALIKE[word[i]] + word[i + 1:]
 
 
 def _translit(word):
-    text = ''.join(TRANSLIT.get(ch, ch) for ch in word.lower())
-    return text[:1].upper() + text[1:]
+    return translit(word).capitalize()
 
 
 def noisy_row(rng, child, kind):

@@ -64,7 +64,7 @@ def prepare(args):
                       'SESSION_COOKIE_SECURE': False})
     models.migrate(models.db.obj)
     if not models.Region.select().exists():
-        from services import demo
+        import demo
         print(f'Loading the demo region: {args.children} children…', flush=True)
         demo.load_demo_region(children=args.children, organisations=args.organisations,
                               progress=demo.print_progress)

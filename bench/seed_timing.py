@@ -17,8 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+import demo  # noqa: E402
 import models  # noqa: E402
-from services import demo  # noqa: E402
 
 
 def fresh_database(url):

@@ -1,13 +1,13 @@
 """The development identity provider's test people.
 
 The teacher, the administrator, the 15-year-old and the management-body specialist carry
-the СНИЛС of the demo accounts (services/demo.py), so after `make run` those demo accounts
+the СНИЛС of the demo accounts (demo/catalogue.py), so after `make run` those demo accounts
 sign in through this provider. The others exercise refusals: a parent nobody has added,
 an unconfirmed ЕСИА account, a person unknown to the region.
 """
 import datetime
 
-# The СНИЛС of the demo accounts, as in services.demo.DEMO_SNILS (a test keeps them equal).
+# The СНИЛС of the demo accounts, as in demo.DEMO_SNILS (a test keeps them equal).
 DEMO_SNILS = {
     'odo-admin': '11223344595',
     'odo-teacher': '12345678964',

@@ -4,19 +4,18 @@ Runs on the test run's database (SQLite, or PostgreSQL when DATABASE_URL says so
 """
 import datetime
 import io
-import os
 import re
 
 import pytest
 from peewee import fn
 from werkzeug.security import check_password_hash
 
+import demo
 import models
 from models import (
     Association, Employment, IdentityDocument, Membership, Municipality, Order, OrderLine,
     Organisation, Person, Program, Region, Role, SchoolYear, Settlement, User, UserRole,
 )
-from services import demo
 from tests.conftest import empty_tables
 from services.documents import (
     is_valid_birth_certificate_series, is_valid_snils, latin_lookalikes,
@@ -215,7 +214,7 @@ def test_document_formats(demo_db):
         else:
             assert doc.kind == 'passport_rf'
             assert re.fullmatch(r'\d{4}', doc.series) and re.fullmatch(r'\d{3}-\d{3}', doc.division_code)
-            fourteen = demo._add_years(birth, 14)
+            fourteen = demo.add_years(birth, 14)
             assert doc.issued_on >= fourteen
         seen.add((doc.person_id, doc.kind))
     # Under-14s carry a birth certificate, 14 and over a passport.

@@ -352,7 +352,7 @@ def test_password_sign_out_goes_straight_to_the_sign_in_page(client, region):
 
 
 def test_provider_people_carry_the_snils_of_the_demo_accounts():
-    from services import demo
+    import demo
     assert DEMO_SNILS == demo.DEMO_SNILS
     by_snils = {p['person']['snils'].replace('-', '').replace(' ', ''): p['key'] for p in people.people()}
     assert by_snils[demo.DEMO_SNILS['odo-teacher']] == 'teacher'
