@@ -9,12 +9,15 @@ from flask import Flask, g, render_template, request, session, url_for
 from flask_compress import Compress
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from peewee import JOIN, InterfaceError, OperationalError
+from playhouse.pool import MaxConnectionsExceeded
 
 import models
 from models import Organisation, Role, SchoolYear, User, UserRole, db
-from services.esia import settings as esia_settings
-from web import DatabaseSessionInterface, static_version
+from services.esia import client as esia_client, settings as esia_settings
+from web import (DatabaseSessionInterface, IdConverter, Request, StatementDeadline, carries_nul,
+                 static_version)
 
 csrf = CSRFProtect()
 compress = Compress()
@@ -53,6 +56,8 @@ def _secret_key(instance_path):
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = Request
+    app.url_map.converters['int'] = IdConverter
     environment = os.environ.get('KRUZHOK_ENV', 'production')
     app.config.from_mapping(
         ENV_NAME=environment,
@@ -75,18 +80,36 @@ def create_app(test_config=None):
         COMPRESS_MIN_SIZE=300,
         COMPRESS_STREAMS=False,
         MAIL_OUTBOX=os.environ.get('MAIL_OUTBOX', os.path.join(app.instance_path, 'outbox')),
-        PUBLIC_URL=os.environ.get('PUBLIC_URL', ''),
+        PUBLIC_URL=os.environ.get('PUBLIC_URL', ''),  # links in e-mails start here, never at the Host header
+        PROXY_HOPS=int(os.environ.get('PROXY_HOPS', 0)),  # trusted proxies in front; 0: X-Forwarded-For is ignored
+        # A hung database answers 503 within about 3 s (SECURITY.md 23, 28).
+        DB_REQUEST_SECONDS=float(os.environ.get('DB_REQUEST_SECONDS', 2.5)),
+        DB_STATEMENT_SECONDS=float(os.environ.get('DB_STATEMENT_SECONDS', 60)),
+        DB_BUSY_SECONDS=float(os.environ.get('DB_BUSY_SECONDS', 3)),
     )
     app.config.update(esia_settings.from_environment(environment))
     if os.environ.get('TRUSTED_HOSTS'):
         app.config['TRUSTED_HOSTS'] = os.environ['TRUSTED_HOSTS'].split(',')
     if test_config:
         app.config.update(test_config)
+    if not app.config['PUBLIC_URL']:
+        if environment != 'development' and not app.testing:
+            raise RuntimeError('PUBLIC_URL is not set: set it to the address users open, e.g. '
+                               'https://kruzhok.example.ru (links in e-mails are built from it).')
+        # Development: the address tools/serve.sh serves; tests: the test client's own host name.
+        served = f"http://127.0.0.1:{os.environ.get('PORT', 8000)}"
+        app.config['PUBLIC_URL'] = 'http://localhost' if app.testing else served
+    app.config['PUBLIC_URL'] = app.config['PUBLIC_URL'].rstrip('/')
     if not app.config.get('SECRET_KEY'):
         app.config['SECRET_KEY'] = os.environ.get('SECRET_KEY') or _secret_key(app.instance_path)
+    if app.config['PROXY_HOPS']:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config['PROXY_HOPS'])
 
-    db.initialize(models.make_database(app.config['DATABASE_URL']))
+    db.initialize(models.make_database(app.config['DATABASE_URL'], app.config['DB_BUSY_SECONDS'],
+                                       app.config['DB_STATEMENT_SECONDS']))
+    app.wsgi_app = StatementDeadline(app.wsgi_app, app.config['DB_REQUEST_SECONDS'])
     app.session_interface = DatabaseSessionInterface()
+    _register_input_checks(app)  # before CSRF: a database outage or a NUL is not a stale form
     csrf.init_app(app)
     compress.init_app(app)
     login_manager.init_app(app)
@@ -107,6 +130,9 @@ def create_app(test_config=None):
     _register_error_handlers(app)
     _register_commands(app)
     logging.getLogger('peewee').setLevel(logging.WARNING)
+    for name in esia_client.expired_certificates(app.config):
+        app.logger.warning('ESIA_VERIFY_TOKENS: certificate %s is past its notAfter: tokens signed '
+                           'with ЕСИА\'s new key will be refused until it is added', name)
     return app
 
 
@@ -144,12 +170,22 @@ def load_user(user_id):
     return user
 
 
-def _register_request_hooks(app):
+def _register_input_checks(app):
     @app.before_request
     def database_reachable():
         if getattr(session, 'database_down', False):
             raise OperationalError('session store unavailable')
 
+    @app.before_request
+    def refuse_nul():
+        if carries_nul():
+            return render_template('error.html', status=400, title='Недопустимый символ',
+                                   text='В тексте запроса есть служебный символ (NUL), который '
+                                        'нельзя сохранить. Перепечатайте значение вручную и '
+                                        'повторите действие.'), 400
+
+
+def _register_request_hooks(app):
     @app.before_request
     def require_sign_in():
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
@@ -224,6 +260,7 @@ def _register_error_handlers(app):
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(MaxConnectionsExceeded)
     def database_unavailable(e):
         app.logger.error('database unavailable: %s', type(e).__name__)
         try:

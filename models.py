@@ -5,17 +5,23 @@ how the application reads and writes it.  Rules the database can hold (unique
 enrolment, one order number per organisation and year, foreign keys) are held
 there by indexes declared here and created by the migrations.
 """
+import contextlib
 import datetime
 import functools
+import itertools
 import os
+import socket
+import threading
+import time
 from urllib.parse import urlparse, unquote
 
+import psycopg
 from playhouse.pool import PooledPostgresqlDatabase
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, PostgresqlDatabase, SqliteDatabase,
-    TextField, AutoField, JOIN, SQL,
+    TextField, AutoField, JOIN, SQL, OperationalError,
 )
 
 from services.normalize import name_key, digits_key, document_key
@@ -25,29 +31,158 @@ db = DatabaseProxy()
 SQLITE_PRAGMAS = {
     'journal_mode': 'wal',
     'foreign_keys': 1,
-    'busy_timeout': 10000,
     'synchronous': 'normal',
     'cache_size': -32000,
 }
 
 
-def make_database(url):
-    """Build a peewee database from ``sqlite:///path`` or ``postgresql://…``."""
+def make_database(url, busy_seconds=10, statement_seconds=None):
+    """Build a peewee database from ``sqlite:///path`` or ``postgresql://…``.
+
+    ``busy_seconds``: how long a SQLite writer waits for the lock.  ``statement_seconds``:
+    PostgreSQL's own limit for one statement and for a transaction left idle (None: none).
+    """
     parsed = urlparse(url)
     if parsed.scheme == 'sqlite':
         path = unquote(parsed.path)[1:]  # sqlite:///rel/path, sqlite:////abs/path
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10,
+        pragmas = dict(SQLITE_PRAGMAS, busy_timeout=int(busy_seconds * 1000))
+        return SqliteDatabase(path, pragmas=pragmas, timeout=busy_seconds,
                               check_same_thread=False)
     if parsed.scheme in ('postgres', 'postgresql'):
+        options = {}
+        if statement_seconds:
+            limit = int(statement_seconds * 1000)
+            options['options'] = (f'-c statement_timeout={limit} '
+                                  f'-c idle_in_transaction_session_timeout={limit}')
         # Connections are pooled: opening one costs more than most page queries.
-        return PooledPostgresqlDatabase(
+        return WatchedPostgresqlDatabase(
             parsed.path.lstrip('/'), max_connections=32, stale_timeout=300, timeout=3,
             host=parsed.hostname, port=parsed.port or 5432,
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
-            connect_timeout=3)
+            connect_timeout=2, cursor_factory=_WatchedCursor,
+            # A dead peer or network is noticed by the kernel, not only after hours of silence.
+            keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3,
+            tcp_user_timeout=10000, **options)
     raise ValueError('DATABASE_URL must start with sqlite:/// or postgresql://')
+
+
+# --- A deadline for every statement of a request ------------------------------------
+# A server that hangs (rather than refuses) never answers, and libpq has no read timeout:
+# a watchdog thread shuts down the socket of a statement that outlives its thread's
+# deadline, so the statement fails with OperationalError and the page answers 503.
+
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def statement_deadline(seconds):
+    """Within the block, each PostgreSQL statement of this thread may take ``seconds`` at most."""
+    previous = getattr(_deadline, 'seconds', None)
+    _deadline.seconds = seconds
+    try:
+        yield
+    finally:
+        _deadline.seconds = previous
+
+
+class _Watchdog:
+    TICK = 0.05
+
+    def __init__(self):
+        self._watched = {}
+        self._cut = set()
+        self._lock = threading.Lock()
+        self._tokens = itertools.count()
+        self._thread = None
+
+    def watch(self, fileno, seconds):
+        token = next(self._tokens)
+        with self._lock:
+            self._watched[token] = (time.monotonic() + seconds, fileno)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name='statement-watchdog')
+                self._thread.start()
+        return token
+
+    def release(self, token):
+        """Stop watching; True when the statement was cut."""
+        with self._lock:
+            self._watched.pop(token, None)
+            if token in self._cut:
+                self._cut.discard(token)
+                return True
+        return False
+
+    def _run(self):
+        while True:
+            time.sleep(self.TICK)
+            now = time.monotonic()
+            with self._lock:  # cut under the lock: a released socket's number may be reused
+                for token, (deadline, fileno) in list(self._watched.items()):
+                    if deadline <= now:
+                        del self._watched[token]
+                        self._cut.add(token)
+                        _shut_down(fileno)
+
+
+def _shut_down(fileno):
+    try:
+        with socket.socket(fileno=os.dup(fileno)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_watchdog = _Watchdog()
+
+
+@contextlib.contextmanager
+def _watched(connection, seconds):
+    if seconds is None:
+        yield
+        return
+    token = _watchdog.watch(connection.pgconn.socket, seconds)
+    try:
+        yield
+    except psycopg.OperationalError as error:
+        if _watchdog.release(token):
+            _deadline.cut = True
+            raise psycopg.OperationalError(f'no answer from the database within {seconds} s') from error
+        raise
+    finally:
+        _watchdog.release(token)
+
+
+class _WatchedCursor(psycopg.Cursor):
+    """Every statement of a request (queries, BEGIN, COMMIT) runs under the thread's deadline."""
+
+    def execute(self, query, params=None, **kwargs):
+        with _watched(self.connection, getattr(_deadline, 'seconds', None)):
+            return super().execute(query, params, **kwargs)
+
+
+class WatchedPostgresqlDatabase(PooledPostgresqlDatabase):
+    PROBE_SECONDS = 1.0
+
+    def _is_closed(self, conn):
+        """Peewee probes a pooled connection with SELECT 1 while holding the pool's lock; a
+        probe that gets no answer means the server hangs: give up at once instead of probing
+        every pooled connection in turn."""
+        if conn.closed or conn.broken:
+            return True
+        seconds = getattr(_deadline, 'seconds', None)
+        if seconds is None:
+            return super()._is_closed(conn)
+        _deadline.cut = False
+        with statement_deadline(min(seconds, self.PROBE_SECONDS)):
+            closed = super()._is_closed(conn)
+        if _deadline.cut:
+            self._close_raw(conn)
+            raise OperationalError('the database does not answer')
+        return closed
 
 
 class compiled:
@@ -705,12 +840,14 @@ IMPORT_STATUSES = {
     'resolving': 'Ждёт решений по строкам',
     'commit_queued': 'В очереди на запись в приказ',
     'committing': 'Идёт запись в приказ',
+    'undoing': 'Запись прервана, записанное удаляется',
+    'cancelling': 'Отменяется, записанное удаляется',
     'committed': 'Записан в приказ',
     'failed': 'Ошибка',
     'cancelled': 'Отменён',
 }
 IMPORT_ACTIVE_STATUSES = ('validated', 'queued', 'matching', 'resolving', 'commit_queued',
-                          'committing')
+                          'committing', 'undoing', 'cancelling')
 
 
 class ImportJob(BaseModel):

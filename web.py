@@ -7,13 +7,16 @@ import json
 import os
 import secrets
 
+import flask
 from flask import abort, g, render_template, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import current_user
-from werkzeug.datastructures import CallbackDict
+from werkzeug.datastructures import CallbackDict, ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
 
 from peewee import InterfaceError, OperationalError
 
+import models
 from models import WebSession, utcnow
 from services import audit
 
@@ -102,7 +105,7 @@ class DatabaseSessionInterface(SessionInterface):
             WebSession.create(key_hash=_hash(session.key), user=user_id,
                               data=json.dumps(dict(session)), created_at=now, last_seen_at=now,
                               ip=request.remote_addr or '',
-                              user_agent=(request.user_agent.string or '')[:300])
+                              user_agent=(request.user_agent.string or '').replace('\x00', '')[:300])
         elif session.modified:
             (WebSession.update(data=json.dumps(dict(session)), user=user_id, last_seen_at=now)
              .where(WebSession.key_hash == session.row.key_hash).execute())
@@ -115,6 +118,64 @@ class DatabaseSessionInterface(SessionInterface):
                             secure=self.get_cookie_secure(app),
                             samesite=self.get_cookie_samesite(app))
         response.vary.add('Cookie')
+
+
+# --- What a request may carry -------------------------------------------------
+# Ids are 32-bit in the schema: a larger number in a path or a field is no id at all, and
+# would reach the database as an error (SQLite cannot bind it, PostgreSQL refuses it).
+
+ID_MAX = 2 ** 31 - 1
+
+
+def bounded_int(value):
+    number = int(value)
+    if not -ID_MAX <= number <= ID_MAX:
+        raise ValueError('out of range')
+    return number
+
+
+class BoundedArgs(ImmutableMultiDict):
+    """Query and form values: ``get(..., type=int)`` treats an out-of-range number as absent."""
+
+    def get(self, key, default=None, type=None):
+        return super().get(key, default, bounded_int if type is int else type)
+
+    def getlist(self, key, type=None):
+        return super().getlist(key, bounded_int if type is int else type)
+
+
+class Request(flask.Request):
+    parameter_storage_class = BoundedArgs
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: a number past ``ID_MAX`` finds no page (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def carries_nul():
+    """True when the path, a query or form value or a file name holds a NUL (PostgreSQL
+    cannot store one, and no person types it)."""
+    texts = [request.path, *(request.view_args or {}).values()]
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            texts += (key, value)
+    texts += [f.filename or '' for f in request.files.values()]
+    return any('\x00' in str(text) for text in texts)
+
+
+class StatementDeadline:
+    """WSGI middleware: each database statement of a request gets at most ``seconds``
+    (the session is read before any Flask hook runs, so the deadline wraps the whole app)."""
+
+    def __init__(self, wsgi_app, seconds):
+        self.wsgi_app, self.seconds = wsgi_app, seconds
+
+    def __call__(self, environ, start_response):
+        with models.statement_deadline(self.seconds):
+            return self.wsgi_app(environ, start_response)
 
 
 # --- Page or fragment ---------------------------------------------------------

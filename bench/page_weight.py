@@ -22,7 +22,7 @@ def main():
                         help='a loaded database (default: an empty migrated SQLite file)')
     args = parser.parse_args()
     url = args.database_url or 'sqlite:///' + os.path.join(tempfile.mkdtemp(), 'weight.db')
-    app = create_app({'DATABASE_URL': url, 'SECRET_KEY': 'bench'})
+    app = create_app({'DATABASE_URL': url, 'SECRET_KEY': 'bench', 'PUBLIC_URL': 'http://127.0.0.1:8000'})
     models.migrate()
     client = app.test_client()
     html = client.get('/login').get_data(as_text=True)

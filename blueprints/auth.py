@@ -7,11 +7,10 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Organisation, UserRole
-from services import accounts, mail
-from services.esia import policy as sign_in_policy
+from services import accounts, audit, mail
 from services.passwords import password_problems
 from services.places import build_cascade
-from web import audit_event, client_ip, render
+from web import audit_event, render
 
 bp = Blueprint('auth', __name__)
 
@@ -19,8 +18,11 @@ CASCADE_FIELDS = ('tab', 'region', 'municipality', 'settlement', 'kind', 'q')
 
 
 def _safe_next(target):
-    """Only a local path may follow sign-in: no scheme, no host, no backslash tricks."""
-    if not target or not target.startswith('/') or target.startswith('//') or '\\' in target:
+    """Only a local path may follow sign-in: no scheme, no host, no backslash tricks, nothing
+    unprintable (a line break cannot go into a header; browsers drop a tab, so slash, tab,
+    slash would lead to another host)."""
+    if (not target or not target.startswith('/') or target.startswith('//') or '\\' in target
+            or not target.isprintable()):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
@@ -56,37 +58,22 @@ def login_post():
 
 def _sign_in(login_name, password, organisation_id):
     """Sign the user in and return None, or return the sentence that explains the refusal."""
-    result = accounts.authenticate(login_name, password)
+    result = accounts.authenticate(login_name, password, organisation_id, datetime.date.today(),
+                                   current_app.config['STAFF_PASSWORD_SIGN_IN'])
+    login = audit.typed_login(result.user, login_name, current_app.config['SECRET_KEY'])
     if result.event != 'sign_in':
-        audit_event(result.event, user=result.user, login=login_name, result='denied')
-        return accounts.BAD_CREDENTIALS
-    user = result.user
-    memberships = list(UserRole.select(UserRole.organisation).where(UserRole.user == user))
-    org_ids = {m.organisation_id for m in memberships}
-    if organisation_id is None and len(org_ids) == 1:
-        organisation_id = next(iter(org_ids))
-    if organisation_id is None:
-        return 'Выберите образовательную организацию или орган управления, в который входите.'
-    if organisation_id not in org_ids:
-        audit_event('sign_in_wrong_organisation', user=user, login=user.login,
-                    object_type='organisation', object_id=organisation_id, result='denied')
-        return ('Ваша учётная запись не относится к выбранной организации. '
-                'Выберите свою организацию или обратитесь к её администратору.')
-    organisation = Organisation.get_by_id(organisation_id)
-    decision = sign_in_policy.password_sign_in(user, organisation.region, datetime.date.today(),
-                                               current_app.config['STAFF_PASSWORD_SIGN_IN'])
-    if not decision.allowed:
-        audit_event('sign_in_refused_policy', user=user, login=user.login,
-                    organisation=organisation, result='denied', details=decision.reason)
-        return decision.message
+        audit_event(result.event, user=result.user, login=login, organisation=result.organisation,
+                    result='denied', details=result.details)
+        return result.message
     session.pop('csrf_token', None)
     session.regenerate()
-    login_user(user, remember=False)
-    session['org_id'] = organisation_id
-    if decision.reason == 'break_glass':
-        audit_event('break_glass_sign_in', user=user, login=user.login, organisation=organisation,
+    login_user(result.user, remember=False)
+    session['org_id'] = result.organisation.id
+    if result.details == 'break_glass':
+        audit_event('break_glass_sign_in', user=result.user, login=login,
+                    organisation=result.organisation,
                     details='password sign-in after the ЕСИА-only date')
-    audit_event('sign_in', user=user, login=user.login, organisation=organisation)
+    audit_event('sign_in', user=result.user, login=login, organisation=result.organisation)
     return None
 
 
@@ -125,8 +112,7 @@ def password_reset_request():
     if request.method == 'POST':
         user, token = accounts.start_password_reset(request.form.get('login', ''))
         if user is not None:
-            link = (current_app.config['PUBLIC_URL'] or request.host_url.rstrip('/')) + \
-                url_for('auth.password_reset', token=token)
+            link = current_app.config['PUBLIC_URL'] + url_for('auth.password_reset', token=token)
             mail.send(current_app.config, user.email, 'Восстановление пароля',
                       render_template('auth/reset_mail.txt', user=user, link=link))
             audit_event('password_reset_requested', user=user, login=user.login)
@@ -136,9 +122,15 @@ def password_reset_request():
     return render_template('auth/reset_request.html')
 
 
-@bp.route('/password/reset/<token>', methods=['GET', 'POST'])
-def password_reset(token):
-    reset = accounts.find_password_reset(token)
+@bp.route('/password/reset/new', methods=['GET', 'POST'])
+def password_reset():
+    token = request.args.get('token')
+    if token is not None:
+        # The link's token moves into the session: it stays out of the address bar, the
+        # browser history and the access log (which leaves out query strings).
+        session['password_reset'] = accounts.token_hash(token)
+        return redirect(url_for('auth.password_reset'), 303)
+    reset = accounts.find_password_reset(session.get('password_reset'))
     if reset is None:
         flash('Ссылка для смены пароля устарела или уже использована. Запросите новую.', 'error')
         return redirect(url_for('auth.password_reset_request'), 303)
@@ -151,7 +143,8 @@ def password_reset(token):
         if password != request.form.get('password_again', ''):
             problems.append('Пароли не совпадают. Введите новый пароль дважды одинаково.')
         if not problems and accounts.finish_password_reset(reset, password):
+            session.pop('password_reset', None)
             audit_event('password_reset', user=user, login=user.login)
             flash('Пароль изменён. Войдите с новым паролем.', 'info')
             return redirect(url_for('auth.login'), 303)
-    return render_template('auth/reset.html', token=token, problems=problems), 200
+    return render_template('auth/reset.html', problems=problems), 200

@@ -70,7 +70,7 @@ def search(order):
     targets, target = _targets(request.args)
     selected = rs.selected_ids(current_user.id, order)
     page, rows = None, []
-    if filters.applied and not errors:
+    if filters.ready():
         page = rs.page_of(rs.search_people(filters), filters.page, filters.size,
                           rs.search_people(filters, for_count=True))
         rows = rs.child_rows(page.rows, order, g.organisation, selected, target)
@@ -132,18 +132,44 @@ def selection(order):
     order, done = _draft(order)
     if done:
         return done
-    source = request.form.get('source', '')
+    source, back = request.form.get('source', ''), dict(parse_qsl(request.form.get('back', '')))
+    if source == 'pool' and not has_right('pool'):
+        audit_event('access_denied', object_type='right', object_id='pool', result='denied')
+        abort(403)
     try:
-        count = rs.sync_selection(current_user.id, order, request.form.getlist('shown', type=int),
-                                  request.form.getlist('person', type=int), source)
+        filters = rs.screen_filters(source, back, g.organisation)
+        count, refused = rs.sync_selection(
+            current_user.id, order, request.form.getlist('shown', type=int),
+            request.form.getlist('person', type=int), source, filters, g.organisation)
     except rs.SelectionRefused as refusal:
+        _audit_refused(order, source, str(refusal))
         flash(str(refusal), 'error')
+        if wants_fragment():
+            return _ticked(order, rs.selection_count(current_user.id, order), back)
         return redirect(url_for('enrollment.selected', order=order.id), 303)
-    back = {k: v for k, v in parse_qsl(request.form.get('back', ''))}
-    if wants_fragment():  # the link keeps the объединение chosen on the screen
-        return render('enrollment/_selected_count.html', 'enrollment/_selected_count.html',
-                      order=order, selected_count=count, target=_targets(back)[1])
-    return redirect(url_for(SCREENS[source], order=order.id, **back), 303)
+    if refused:
+        _audit_refused(order, source, f'refused={",".join(map(str, sorted(refused)))}')
+        flash(rs.refused_ticks(source, len(refused)), 'error')
+    if wants_fragment():
+        return _ticked(order, count, back)
+    return redirect(url_for(SCREENS[source], order=order.id, **_screen_args(filters, back)), 303)
+
+
+def _ticked(order, count, back):
+    """The counter, its link keeping the объединение chosen on the screen, and the flashes."""
+    return render('enrollment/_ticked.html', 'enrollment/_ticked.html',
+                  order=order, selected_count=count, target=_targets(back)[1])
+
+
+def _audit_refused(order, source, details):
+    audit_event('selection_refused', object_type='order', object_id=order.id, result='denied',
+                details=f'screen={source if source in SCREENS else "-"} {details}')
+
+
+def _screen_args(filters, back):
+    """The screen's query string rebuilt from its own filters: unknown keys (``order=1``) are
+    dropped; the chosen объединение stays."""
+    return {**filters.args(page=filters.page), **{k: back[k] for k in ('to', 'to_q') if back.get(k)}}
 
 
 @bp.get('/orders/<int:order>/selected')

@@ -64,9 +64,9 @@ def _job_or_404(job_id):
 
 
 def _order_or_none(order_id):
-    if not order_id or not str(order_id).isdigit():
+    if order_id is None:
         return None
-    return Order.get_or_none(Order.id == int(order_id), Order.organisation == g.organisation)
+    return Order.get_or_none(Order.id == order_id, Order.organisation == g.organisation)
 
 
 @bp.get('/')
@@ -76,7 +76,7 @@ def start():
               .order_by(ImportJob.id.desc()).limit(20))
     return render('imports/index.html', 'imports/_history.html', layouts=import_template.LAYOUTS,
                   recent=recent, active=import_jobs.active_import(g.organisation),
-                  order=_order_or_none(request.args.get('order')))
+                  order=_order_or_none(request.args.get('order', type=int)))
 
 
 @bp.get('/templates/<variant>.xlsx')
@@ -94,7 +94,7 @@ def template(variant):
 @requires_right('import_children')
 def upload():
     upload = request.files.get('file')
-    order = _order_or_none(request.form.get('order'))
+    order = _order_or_none(request.form.get('order', type=int))
     if upload is None or not upload.filename:
         flash('Выберите файл для загрузки.', 'error')
         return redirect(url_for('.start', order=order.id if order else None), 303)
@@ -144,8 +144,7 @@ def _report(job):
 
 
 def _resolution(job):
-    page = request.args.get('page', '1')
-    page = max(int(page), 1) if page.isdigit() else 1
+    page = max(request.args.get('page', 1, type=int), 1)
     query = import_jobs.rows_for_resolution(job)
     total = query.count()
     rows = list(query.paginate(page, PAGE_SIZE))
@@ -186,9 +185,18 @@ def skip(job_id):
 @requires_right('import_children')
 def cancel(job_id):
     job = import_jobs.cancel(_job_or_404(job_id))
-    audit_event('import_cancelled', object_type='import', object_id=job.id)
-    flash('Импорт отменён: в регистр и приказ ничего не записано.', 'ok')
-    return redirect(url_for('.start'), 303)
+    if job.status == 'cancelling' and not import_jobs.runs_in_background(job):
+        job = import_jobs.run_job(job.id)
+    audit_event('import_cancelled', object_type='import', object_id=job.id, result=job.status)
+    if job.status == 'cancelled':
+        flash('Импорт отменён: в регистре и приказе ничего из него не осталось.', 'ok')
+        return redirect(url_for('.start'), 303)
+    if job.status == 'cancelling':
+        flash('Импорт отменяется: уже записанное в регистр и приказ удаляется. '
+              'Дождитесь окончания на этой странице.', 'ok')
+    else:
+        flash(f'Импорт уже завершён («{job.status_label}»), отменить его нельзя.', 'error')
+    return redirect(url_for('.show', job_id=job.id), 303)
 
 
 @bp.get('/<int:job_id>/rejected.xlsx')
@@ -238,7 +246,7 @@ def decisions(job_id):
     if request.form.get('action') != 'commit' or errors:
         return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
     try:
-        job = import_jobs.request_commit(job, _order_or_none(request.form.get('order')))
+        job = import_jobs.request_commit(job, _order_or_none(request.form.get('order', type=int)))
     except ImportRefused as refusal:
         flash(str(refusal), 'error')
         return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)

@@ -2,11 +2,14 @@
 commit into the draft enrolment order.  Plain functions, no Flask.
 
 State lives in the database (``ImportJob``, ``ImportRow``), so a page reload or a restarted
-worker finds the import where it was.  Long steps (matching, commit) are claimed by one
-runner through a conditional UPDATE and keep a heartbeat; a step whose runner stopped
-beating is taken over by the next poll.  Matching writes one batch per transaction with
-the cursor, so it resumes; the commit is one transaction, so it happens whole or not at all.
-One active import per organisation is held by a unique column.
+worker finds the import where it was.  Long steps (matching, commit, undo) are claimed by one
+runner through a conditional UPDATE; every batch is one short transaction that ends with the
+beat (heartbeat and progress, on condition that the job is still this runner's and in that
+step), so a working step is never taken over and a cancelled or overtaken runner's batch is
+rolled back.  A step whose runner stopped beating is taken over by the next poll and resumes.
+The commit is all or nothing for users: a refusal, a failure or a cancellation undoes what
+its batches wrote (``undoing``, ``cancelling``); on SQLite no batch holds the write lock for
+more than about ``COMMIT_SECONDS``.  One active import per organisation is held by a unique column.
 """
 import datetime
 import json
@@ -16,12 +19,12 @@ import threading
 import time
 import uuid
 
-from peewee import IntegrityError, ValuesList
+from peewee import IntegrityError, SqliteDatabase, ValuesList, fn
 
-from models import (IMPORT_ACTIVE_STATUSES, Association, IdentityDocument, ImportJob, ImportRow,
-                    Order, Person, db, utcnow)
+from models import (IMPORT_ACTIVE_STATUSES, Association, Employment, IdentityDocument, ImportJob,
+                    ImportRow, Membership, Order, OrderLine, Person, db, utcnow)
 from services import import_parser, movement, similar_people
-from services.normalize import name_key
+from services.normalize import document_key, name_key
 from services.import_parser import ImportRefused
 from services.movement import Refused
 
@@ -29,10 +32,20 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_FROM = 1000       # rows; fewer are matched and committed within the request
 BATCH = 500
+COMMIT_SECONDS = 0.3         # SQLite: a commit batch holds the only write lock about this long
+BEAT_SECONDS = 2.0           # PostgreSQL locks rows only: a batch lasts as long as a beat may wait
+FIRST_BATCH = 50
+MAX_BATCH = 1000             # rows; keeps an INSERT's parameters under SQLite's limit
+UNDO_BATCH = 500
+WRITERS_PAUSE = 0.15         # SQLite: a writer waiting for the lock retries every 100 ms
 STALE_AFTER = datetime.timedelta(seconds=30)
 POLL_SECONDS = 1.0
 DECISIONS = {'use': 'Использовать найденного', 'new': 'Создать нового', 'ignore': 'Игнорировать запись'}
-RUNNABLE = ('queued', 'matching', 'commit_queued', 'committing')
+UNDOING = ('undoing', 'cancelling')
+RUNNABLE = ('queued', 'matching', 'commit_queued', 'committing') + UNDOING
+CANCELLED_AT_ONCE = ('validated', 'queued', 'matching', 'resolving', 'commit_queued', 'failed')
+FAILURE = ('Сбой при обработке импорта. Повторите действие; если ошибка повторится, '
+           'сообщите в техподдержку.')
 
 
 class ImportBusy(Exception):
@@ -133,10 +146,16 @@ def choose_skip_mode(job, mode):
 
 
 def cancel(job):
+    """Cancel an unfinished import: at once while nothing of it is in the registry or the order;
+    once its commit has begun, as ``cancelling`` — the commit's runner stops at its next beat and
+    the next runner undoes what was written."""
     with db.atomic():
-        (ImportJob.update(status='cancelled', active_organisation=None, finished_at=utcnow())
-         .where(ImportJob.id == job.id, ImportJob.status.in_(('validated', 'resolving', 'failed')))
-         .execute())
+        at_once = (ImportJob.update(status='cancelled', active_organisation=None, claimed_by='',
+                                    heartbeat_at=None, finished_at=utcnow())
+                   .where(ImportJob.id == job.id, ImportJob.status.in_(CANCELLED_AT_ONCE)).execute())
+        if not at_once:
+            (ImportJob.update(status='cancelling', claimed_by='', heartbeat_at=None)
+             .where(ImportJob.id == job.id, ImportJob.status.in_(('committing', 'undoing'))).execute())
     return ImportJob.get_by_id(job.id)
 
 
@@ -168,13 +187,16 @@ def run_job(job_id, runner=None):
             match(job, runner)
         elif job.status in ('commit_queued', 'committing'):
             commit(job, runner)
+        elif job.status in UNDOING:
+            undo(job, runner)
     except _Overtaken:
         pass
-    except Exception:  # a bug or an outage: say so on the page, keep the rows
+    except Exception:  # a bug or an outage: say so on the page; an undo is retried by the next poll
         log.exception('import %s failed', job_id)
-        (ImportJob.update(status='failed', claimed_by='', error='Сбой при обработке импорта. '
-                          'Повторите действие; если ошибка повторится, сообщите в техподдержку.')
-         .where(ImportJob.id == job_id).execute())
+        mine = (ImportJob.id == job_id) & (ImportJob.claimed_by == runner)
+        (ImportJob.update(status='failed', claimed_by='', error=FAILURE)
+         .where(mine, ImportJob.status.in_(('queued', 'matching'))).execute())
+        ImportJob.update(claimed_by='').where(mine, ImportJob.status.in_(UNDOING)).execute()
     return ImportJob.get_by_id(job_id)
 
 
@@ -202,7 +224,8 @@ def _rows_to_match(job):
 
 def match(job, runner):
     """Find similar people for the taken rows, batch by batch, resuming from the cursor."""
-    ImportJob.update(status='matching').where(ImportJob.id == job.id).execute()
+    if not _beat(job, runner, ('queued', 'matching'), status='matching'):
+        return
     done = job.progress_done
     taken = list(_rows_to_match(job).select(ImportRow.id, ImportRow.values).offset(done).tuples())
     incoming = [similar_people.Incoming.from_values(json.loads(values)) for _, values in taken]
@@ -217,12 +240,11 @@ def match(job, runner):
         with db.atomic():
             _store_candidates(decided)
             done += len(decided)
-            beating = (ImportJob.update(progress_done=done, heartbeat_at=utcnow())
-                       .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
-            if not beating:
+            if not _beat(job, runner, ('matching',), progress_done=done):
                 raise _Overtaken()
     (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
-     .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
+     .where(ImportJob.id == job.id, ImportJob.claimed_by == runner, ImportJob.status == 'matching')
+     .execute())
 
 
 def _store_candidates(decided):
@@ -233,8 +255,16 @@ def _store_candidates(decided):
      .from_(found).where(ImportRow.id == found.c.id).with_cte(found).execute())
 
 
+def _beat(job, runner, statuses, **changes):
+    """Refresh the claim (and write ``changes``) while the job is this runner's in one of
+    ``statuses``; False when it is not: taken over, or cancelled."""
+    return bool(ImportJob.update(heartbeat_at=utcnow(), **changes)
+                .where(ImportJob.id == job.id, ImportJob.claimed_by == runner,
+                       ImportJob.status.in_(statuses)).execute())
+
+
 class _Overtaken(Exception):
-    """Another runner took the job over (this one was too slow); stop quietly."""
+    """Another runner took the job over (this one was too slow), or it was cancelled; stop quietly."""
 
 
 # --- Decisions ---------------------------------------------------------------------------
@@ -296,70 +326,188 @@ def draft_enrolment_orders(organisation):
             .order_by(Order.document_date.desc(), Order.id.desc()))
 
 
-# --- Commit: one transaction -------------------------------------------------------------
+# --- Commit: short transactions, undone whole when it does not finish ----------------------
+
+def _rows_to_commit(job):
+    """(row id, decision, chosen person, values) of the rows not written yet, by объединение."""
+    query = (ImportRow.select(ImportRow.id, ImportRow.decision, ImportRow.chosen_person, ImportRow.values)
+             .where(ImportRow.job == job, ImportRow.decision.in_(('use', 'new')),
+                    ImportRow.result_person.is_null())
+             .order_by(ImportRow.row_number))
+    rows = [(row_id, decision, chosen, json.loads(values))
+            for row_id, decision, chosen, values in query.tuples()]
+    return sorted(rows, key=lambda row: row[3]['association_id'] or 0)
+
 
 def commit(job, runner):
-    """Create the new people, put every decided child into the draft order, all or nothing."""
-    ImportJob.update(status='committing').where(ImportJob.id == job.id).execute()
-    order = Order.get_or_none(Order.id == job.order_id)
-    rows = list(ImportRow.select().where(ImportRow.job == job, ImportRow.decision.in_(('use', 'new')))
-                .order_by(ImportRow.row_number))
-    counts = {'use': 0, 'new': 0}
-    warnings = []
+    """Create the new people and put every decided child into the draft order, batch by batch.
+
+    Each batch is one short transaction that ends with the beat, so it is written only while
+    the job is still this runner's and still committing.  A row with ``result_person`` is
+    written, so a runner taking over resumes.  A refusal or a failure undoes what was written
+    and returns the job to the decisions, with the reason.
+    """
+    todo = _rows_to_commit(job)
+    total = ImportRow.select().where(ImportRow.job == job, ImportRow.decision.in_(('use', 'new'))).count()
+    done = total - len(todo)
+    if not _beat(job, runner, ('commit_queued', 'committing'), status='committing',
+                 progress_total=total, progress_done=done, error=''):
+        return
     try:
-        _check_order(job, order)
-        with movement.write_transaction():
-            by_association = {}
-            for row in rows:
-                values = values_of(row)
-                person_id = row.chosen_person_id if row.decision == 'use' else create_person(values).id
-                counts[row.decision] += 1
-                row.result_person = person_id
-                row.save(only=[ImportRow.result_person])
-                by_association.setdefault(values['association_id'], []).append(person_id)
-            for association_id, person_ids in by_association.items():
-                association = Association.get_or_none(Association.id == association_id)
-                result = movement.add_children_to_draft(order, person_ids, association)
-                if result.refusals:
-                    raise Refused(*result.refusals.values())
-                warnings.extend(result.warnings)
-            ignored = ImportRow.select().where(ImportRow.job == job, ImportRow.decision == 'ignore').count()
-            finished = (ImportJob.update(status='committed', active_organisation=None, claimed_by='',
-                                         finished_at=utcnow(), used_count=counts['use'],
-                                         created_count=counts['new'], ignored_count=ignored,
-                                         progress_done=len(rows), error='\n'.join(warnings))
-                        .where(ImportJob.id == job.id, ImportJob.claimed_by == runner).execute())
-            if not finished:
-                raise _Overtaken()
-    except (Refused, ImportRefused) as refusal:
-        messages = getattr(refusal, 'messages', None) or [str(refusal)]
-        (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None,
-                          error='\n'.join(messages))
-         .where(ImportJob.id == job.id).execute())
+        _check_order(job, Order.get_or_none(Order.id == job.order_id))
+        size, seconds = FIRST_BATCH, COMMIT_SECONDS if _one_writer() else BEAT_SECONDS
+        while todo:
+            batch, todo = todo[:size], todo[size:]
+            started = time.monotonic()
+            with movement.write_transaction():
+                _commit_batch(job.order_id, batch)
+                done += len(batch)
+                if not _beat(job, runner, ('committing',), progress_done=done):
+                    raise _Overtaken()
+            elapsed = max(time.monotonic() - started, 0.001)
+            size = max(1, min(2 * size, MAX_BATCH, int(size * seconds / elapsed)))
+            _let_writers_in()
+        _finish(job, runner)
     except _Overtaken:
-        pass
+        raise
+    except (Refused, ImportRefused) as refusal:
+        _undo_after(job, runner, getattr(refusal, 'messages', None) or [str(refusal)])
+    except Exception:  # a bug or an outage: nothing may stay half-written
+        log.exception('import %s failed while committing', job.id)
+        _undo_after(job, runner, [FAILURE])
 
 
-def create_person(values):
-    """A new registry person (and documents) from a row's values."""
-    person = Person.create(
-        surname=values['surname'], name=values['name'], patronymic=values['patronymic'],
-        no_patronymic=values.get('no_patronymic', False),
-        birth_date=datetime.date.fromisoformat(values['birth_date']), gender=values['gender'],
-        snils=values.get('snils') or None,
-        citizenship=values.get('citizenship') or 'Российская Федерация',
-        phone=values.get('phone', ''), email=values.get('email', ''), address=values.get('address', ''))
-    for key, kind in (('passport', 'passport_rf'), ('certificate', 'birth_certificate_rf'), ('foreign', 'foreign')):
-        doc = values.get(key)
-        if not doc:
-            continue
-        IdentityDocument.create(
-            person=person, kind=kind, foreign_kind=doc.get('kind', '') if kind == 'foreign' else '',
-            series=doc['series'], number=doc['number'],
-            issued_on=datetime.date.fromisoformat(doc['issued_on']) if doc.get('issued_on') else None,
-            issued_by=doc.get('issued_by', ''), division_code=doc.get('division_code', ''),
-            civil_record_number=values.get('civil_record_number', '') if kind == 'birth_certificate_rf' else '')
-    return person
+def _commit_batch(order_id, batch):
+    order = Order.get_by_id(order_id)  # read again: the rules refuse an order проведён meanwhile
+    new = [(row_id, values) for row_id, decision, _, values in batch if decision == 'new']
+    person_of = dict(zip([row_id for row_id, _ in new], create_people([values for _, values in new])))
+    person_of.update((row_id, chosen) for row_id, decision, chosen, _ in batch if decision == 'use')
+    written = [(row_id, person) for row_id, person in person_of.items() if person is not None]
+    if written:  # a chosen child deleted from the registry meanwhile is refused below
+        found = ValuesList(written).cte('written', columns=('id', 'person'))
+        (ImportRow.update(result_person=found.c.person).from_(found)
+         .where(ImportRow.id == found.c.id).with_cte(found).execute())
+    by_association = {}
+    for row_id, _, _, values in batch:
+        by_association.setdefault(values['association_id'], []).append(person_of[row_id])
+    for association_id, person_ids in by_association.items():
+        association = Association.get_or_none(Association.id == association_id)
+        result = movement.add_children_to_draft(order, person_ids, association)
+        if result.refusals:
+            raise Refused(*result.refusals.values())
+
+
+def _finish(job, runner):
+    order = Order.get_by_id(job.order_id)
+    written = dict(ImportRow.select(ImportRow.decision, fn.COUNT(ImportRow.id))
+                   .where(ImportRow.job == job, ImportRow.result_person.is_null(False))
+                   .group_by(ImportRow.decision).tuples())
+    ignored = ImportRow.select().where(ImportRow.job == job, ImportRow.decision == 'ignore').count()
+    finished = (ImportJob.update(status='committed', active_organisation=None, claimed_by='',
+                                 heartbeat_at=None, finished_at=utcnow(),
+                                 used_count=written.get('use', 0), created_count=written.get('new', 0),
+                                 ignored_count=ignored, error='\n'.join(movement.capacity_problems(order)))
+                .where(ImportJob.id == job.id, ImportJob.claimed_by == runner,
+                       ImportJob.status == 'committing').execute())
+    if not finished:
+        raise _Overtaken()
+
+
+def _undo_after(job, runner, messages):
+    if _beat(job, runner, ('committing',), status='undoing', error='\n'.join(messages)):
+        undo(job, runner)
+
+
+def undo(job, runner):
+    """Take back what a stopped commit wrote, a batch per short transaction; then the job is
+    back at the decisions (``undoing``) or cancelled (``cancelling``)."""
+    written = ImportRow.select().where(ImportRow.job == job, ImportRow.result_person.is_null(False))
+    left = written.count()
+    while True:
+        with movement.write_transaction():
+            batch = list(written.select(ImportRow.id, ImportRow.decision, ImportRow.result_person)
+                         .limit(UNDO_BATCH).tuples())
+            _undo_batch(job.order_id, batch)
+            left -= len(batch)
+            if not _beat(job, runner, UNDOING, progress_done=max(left, 0)):
+                raise _Overtaken()
+        if not batch:
+            break
+        _let_writers_in()
+    mine = (ImportJob.id == job.id) & (ImportJob.claimed_by == runner)
+    (ImportJob.update(status='cancelled', active_organisation=None, claimed_by='', heartbeat_at=None,
+                      finished_at=utcnow())
+     .where(mine, ImportJob.status == 'cancelling').execute())
+    (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
+     .where(mine, ImportJob.status == 'undoing').execute())
+
+
+def _undo_batch(order_id, batch):
+    people = [person for _, _, person in batch]
+    if Order.select().where(Order.id == order_id, Order.status == 'draft').exists():
+        OrderLine.delete().where(OrderLine.order == order_id, OrderLine.person.in_(people)).execute()
+    created = [person for _, decision, person in batch if decision == 'new']
+    # A new child that someone has meanwhile put into an order or a group stays in the registry.
+    (Person.delete()
+     .where(Person.id.in_(created),
+            ~fn.EXISTS(OrderLine.select(OrderLine.id).where(OrderLine.person == Person.id)),
+            ~fn.EXISTS(Membership.select(Membership.id).where(Membership.person == Person.id)),
+            ~fn.EXISTS(Employment.select(Employment.id).where(Employment.person == Person.id)))
+     .execute())
+    ImportRow.update(result_person=None).where(ImportRow.id.in_([row_id for row_id, _, _ in batch])).execute()
+
+
+def _one_writer():
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def _let_writers_in():
+    if _one_writer():
+        time.sleep(WRITERS_PAUSE)
+
+
+ROW_DOCUMENTS = (('passport', 'passport_rf'), ('certificate', 'birth_certificate_rf'), ('foreign', 'foreign'))
+
+
+def create_people(rows_values):
+    """New registry people (and their documents) from rows' values, in two INSERTs; their ids."""
+    if not rows_values:
+        return []
+    people = []
+    for values in rows_values:
+        person = Person(
+            surname=values['surname'], name=values['name'], patronymic=values['patronymic'],
+            no_patronymic=values.get('no_patronymic', False),
+            birth_date=datetime.date.fromisoformat(values['birth_date']), gender=values['gender'],
+            snils=values.get('snils') or None,
+            citizenship=values.get('citizenship') or 'Российская Федерация',
+            phone=values.get('phone', ''), email=values.get('email', ''), address=values.get('address', ''))
+        person.fill_keys()
+        people.append(person.__data__)
+    returned = list(Person.insert_many(people).returning(Person.id, Person.surname_key, Person.name_key)
+                    .tuples().execute())
+    # Both databases return the rows in the order of the VALUES; a change there must not mix people up.
+    if [row[1:] for row in returned] != [(p['surname_key'], p['name_key']) for p in people]:
+        raise RuntimeError('INSERT … RETURNING gave the new people out of order')
+    ids = [row[0] for row in returned]
+    documents = []
+    for person_id, values in zip(ids, rows_values):
+        for key, kind in ROW_DOCUMENTS:
+            doc = values.get(key)
+            if not doc:
+                continue
+            documents.append({
+                'person': person_id, 'kind': kind,
+                'foreign_kind': doc.get('kind', '') if kind == 'foreign' else '',
+                'series': doc['series'], 'number': doc['number'],
+                'number_key': document_key(doc['series'], doc['number']),  # as IdentityDocument.save
+                'issued_on': datetime.date.fromisoformat(doc['issued_on']) if doc.get('issued_on') else None,
+                'issued_by': doc.get('issued_by', ''), 'division_code': doc.get('division_code', ''),
+                'civil_record_number': (values.get('civil_record_number', '')
+                                        if kind == 'birth_certificate_rf' else '')})
+    if documents:
+        IdentityDocument.insert_many(documents).execute()
+    return ids
 
 
 # --- The worker --------------------------------------------------------------------------

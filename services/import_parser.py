@@ -3,16 +3,25 @@ meaning, and validation of every cell with the region's exact rules.
 
 No Flask here: the blueprint, the background job, the tests and the benchmarks call
 :func:`check_upload` and :func:`parse_file` directly.
+
+A hostile spreadsheet is bounded twice (SECURITY.md items 13 and 25): every sheet is measured
+from its XML or BIFF records before calamine, which builds a dense grid, is asked for anything,
+and calamine itself runs in a child process with an address-space limit and a timeout, so that
+whatever a file makes it allocate (a shared string copied into every cell, say) can only end
+that child, never the worker.
 """
 import datetime
 import io
+import os
+import pickle
 import re
+import resource
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass, field
 
-import python_calamine
-
-from services import documents
+from services import documents, spreadsheets
 from services.normalize import digits_key, document_key, name_key
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -23,6 +32,12 @@ RATIO_FROM = 1024 * 1024
 MAX_ROWS = 10000
 MAX_COLUMNS = 60
 HEADER_SCAN_ROWS = 12
+MAX_SHEET_ROWS = MAX_ROWS + HEADER_SCAN_ROWS + 1
+MAX_SHEETS = 255
+MAX_CELLS = 2 * MAX_SHEET_ROWS * MAX_COLUMNS   # of all sheets together: readers load every sheet
+MAX_MERGED = 20000
+READER_MEMORY = 280 * 1024 * 1024              # the reading child's address space
+READER_SECONDS = 60
 
 ZIP_MAGIC = b'PK\x03\x04'
 OLE_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
@@ -101,8 +116,7 @@ def check_upload(file_name, data, max_bytes=MAX_BYTES):
 
 
 def _check_archive(data, extension):
-    damaged = ImportRefused('Файл повреждён или загружен не полностью. '
-                            'Откройте его в Excel, сохраните заново и загрузите ещё раз.')
+    damaged = _damaged()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -156,30 +170,100 @@ def _bomb():
 
 def read_sheet(data):
     """(rows as lists of cell values, merged ranges or None) of the sheet holding the children."""
+    data = check_extents(data)
+    try:
+        child = subprocess.run([sys.executable, '-m', 'services.import_parser'], input=data,
+                               capture_output=True, timeout=READER_SECONDS,
+                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    except subprocess.TimeoutExpired:
+        raise _too_complex() from None
+    if child.returncode != 0:
+        raise _too_complex()
+    result = _CellValues(io.BytesIO(child.stdout)).load()
+    if isinstance(result, str):
+        raise ImportRefused(result)
+    return result
+
+
+def check_extents(data):
+    """Refuse a file whose sheets reach beyond the caps, counted before any grid is built; returns
+    the bytes that the reader may be given."""
+    try:
+        extents, readable = spreadsheets.measure_sheets(data, MAX_SHEET_ROWS, MAX_COLUMNS, MAX_SHEETS)
+    except spreadsheets.Unreadable:
+        raise _damaged() from None
+    if len(extents) > MAX_SHEETS:
+        raise ImportRefused(f'В книге больше {MAX_SHEETS} листов. '
+                            'Оставьте в файле только лист с учениками и загрузите его снова.')
+    for extent in extents:
+        if extent.outside and extent.filled_rows > MAX_ROWS:
+            raise ImportRefused(f'В файле больше {MAX_ROWS} строк. Разделите список на несколько файлов.')
+        if extent.outside and extent.widest > MAX_COLUMNS:
+            raise ImportRefused(f'В файле больше {MAX_COLUMNS} столбцов. '
+                                'Используйте образец: лишние столбцы удалите.')
+        if extent.outside:
+            raise ImportRefused(f'На листе «{extent.sheet}» заполнена ячейка {extent.outside} — далеко за '
+                                'пределами списка учеников. Удалите её содержимое (или все строки и '
+                                'столбцы после списка), сохраните файл и загрузите снова.')
+        if extent.merged > MAX_MERGED:
+            raise ImportRefused(f'На листе «{extent.sheet}» больше {MAX_MERGED} объединённых ячеек. '
+                                'Отмените объединение ячеек в строках с учениками и загрузите файл снова.')
+    if sum(e.rows * e.columns for e in extents) > MAX_CELLS:
+        raise ImportRefused('Кроме списка учеников, в книге много данных на других листах. '
+                            'Оставьте в файле только лист с учениками и загрузите его снова.')
+    return readable
+
+
+def _read_in_this_process(data):
+    import python_calamine
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise ImportRefused('Файл защищён паролем. Снимите пароль в Excel и загрузите снова.') from None
     except Exception:
-        raise ImportRefused('Файл повреждён или загружен не полностью. '
-                            'Откройте его в Excel, сохраните заново и загрузите ещё раз.') from None
+        raise _damaged() from None
     with book:
         for index in range(len(book.sheet_names)):
             try:
                 sheet = book.get_sheet_by_index(index)
             except Exception:
                 continue
-            if sheet.height > MAX_ROWS + HEADER_SCAN_ROWS + 1:
-                raise ImportRefused(f'В файле больше {MAX_ROWS} строк. '
-                                    'Разделите список на несколько файлов.')
-            if sheet.width > MAX_COLUMNS:
-                raise ImportRefused(f'В файле больше {MAX_COLUMNS} столбцов. '
-                                    'Используйте образец: лишние столбцы удалите.')
             rows = sheet.to_python(skip_empty_area=False)
             if _find_surname_row(rows) is not None:
                 return rows, sheet.merged_cell_ranges
     raise ImportRefused('В файле не найден заголовок со столбцом «Фамилия». '
                         'Скачайте образец и перенесите данные в него.')
+
+
+def _reading_child():
+    """`python -m services.import_parser`: the file on stdin, (rows, merged) or a refusal pickled to stdout."""
+    resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
+    try:
+        result = _read_in_this_process(sys.stdin.buffer.read())
+    except ImportRefused as refusal:
+        result = str(refusal)
+    pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _CellValues(pickle.Unpickler):
+    """Only what cells hold may come back from the child that read a hostile file."""
+    ALLOWED = {('datetime', n) for n in ('date', 'datetime', 'time', 'timedelta')}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f'{module}.{name}')
+        return super().find_class(module, name)
+
+
+def _damaged():
+    return ImportRefused('Файл повреждён или загружен не полностью. '
+                         'Откройте его в Excel, сохраните заново и загрузите ещё раз.')
+
+
+def _too_complex():
+    return ImportRefused('Файл не удалось прочитать: на это нужно слишком много памяти или времени. '
+                         'Скопируйте список учеников на новый лист новой книги Excel, сохраните её '
+                         'и загрузите снова.')
 
 
 def cell_text(value, pad=0):
@@ -636,3 +720,7 @@ def flag_duplicates(rows):
             continue
         for k in keys:
             seen[k] = row.number
+
+
+if __name__ == '__main__':
+    _reading_child()

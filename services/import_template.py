@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from services.spreadsheets import text_cell
+from services.spreadsheets import as_text, text_cell
 
 DOCS = 'Документы, уд. личность'
 PASSPORT = 'Паспорт'
@@ -180,7 +180,7 @@ def _write_lists(sheet, lists, columns, association_names):
     lists.sheet_state = 'hidden'
     names = list(association_names) or ['— нет объединений —']
     for row, name in enumerate(names, start=1):
-        lists.cell(row=row, column=1, value=name)
+        as_text(lists.cell(row=row, column=1), name)
     for row, category in enumerate(CATEGORIES, start=1):
         lists.cell(row=row, column=2, value=category)
     first, last = HEADER_ROWS + 1, HEADER_ROWS + PREPARED_ROWS

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, IntegrityError, SqliteDatabase, fn
 
-from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, Order,
-                    OrderLine, Organisation, Person, Program, SchoolYear, db, utcnow)
+from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Employment, ImportJob, Membership,
+                    Order, OrderLine, Organisation, Person, Program, SchoolYear, compiled, db, utcnow)
 from services import documents
 from services.normalize import name_key, prefix_upper_bound
 
@@ -398,6 +398,30 @@ def _undo(order, line):
          .where(Membership.end_line == line.id).execute())
 
 
+# --- Staff are never children ---------------------------------------------------
+
+def staff_among(person_ids):
+    """Which of these people work in an organisation (``is_staff``): the registry screens never
+    offer them and an enrolment order refuses them.  Person id → the sentence saying where."""
+    if not person_ids:
+        return {}
+    places = {}
+    for row in sorted(_staff_places(sorted(set(person_ids))), key=lambda row: not row.current):
+        places.setdefault(row.id, row.short_name)  # where they work now, if anywhere
+    return {person_id: f'работает в организации{f" «{name}»" if name else ""} — сотрудников '
+                       'нельзя зачислять как учащихся.' for person_id, name in places.items()}
+
+
+@compiled
+def _staff_places(person_ids):
+    return (Person.select(Person.id, Organisation.short_name,
+                          Employment.dismissed_on.is_null().alias('current'))
+            .join(Employment, JOIN.LEFT_OUTER, on=(Employment.person == Person.id))
+            .join(Organisation, JOIN.LEFT_OUTER, on=(Employment.organisation == Organisation.id))
+            .where(Person.id.in_(person_ids), Person.is_staff == True)  # noqa: E712
+            .namedtuples())
+
+
 # --- The draft order API (the four ways of adding children call this) -----------
 
 @dataclass
@@ -431,12 +455,16 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
         raise Refused(problem)
     result = AddResult()
     people = {p.id: p for p in Person.select().where(Person.id.in_(list(person_ids)))}
+    staff = {}
+    if order.kind == 'enrolment':
+        staff = staff_among([p.id for p in people.values() if p.is_staff])
     for person_id in dict.fromkeys(person_ids):
         person = people.get(person_id)
         if person is None:
             result.refusals[person_id] = 'Ребёнок не найден в регистре.'
             continue
-        refusal = _add_line(order, person, association_from, association_to, reason, destination)
+        refusal = staff.get(person_id) or _add_line(order, person, association_from,
+                                                    association_to, reason, destination)
         if refusal:
             result.refusals[person_id] = f'{person.full_name}: {refusal}'
         else:
@@ -503,12 +531,15 @@ def commit_order(order, user=None, version=None):
                 raise Refused(STALE)
             problems = _header_problems(current.organisation, current.school_year, current.number,
                                         current.document_date, current.act_date, current.id)
+            problems.extend(_import_writing_into(current))
             lines = _lines_for_update(current)
             if not lines:
                 problems.append('В приказе нет учащихся. Добавьте учеников в приказ и проведите его снова.')
+            staff = staff_among([line.person_id for line in lines if line.person.is_staff]
+                                if current.kind == 'enrolment' else [])
             for line in lines:
-                problem = _child_problem(current, line.person, line.association_from,
-                                         line.association_to, current.act_date)
+                problem = staff.get(line.person_id) or _child_problem(
+                    current, line.person, line.association_from, line.association_to, current.act_date)
                 if problem:
                     problems.append(f'{line.person.full_name}: {problem}')
             problems.extend(capacity_problems(current))
@@ -523,6 +554,19 @@ def commit_order(order, user=None, version=None):
     except IntegrityError:
         raise Refused(*_explain_conflict(order)) from None
     return Order.get_by_id(order.id)
+
+
+IMPORT_WRITING = ('commit_queued', 'committing', 'undoing', 'cancelling')
+
+
+def _import_writing_into(order):
+    """An import still writing children into the draft (or taking them out again) blocks its commit."""
+    job = (ImportJob.select(ImportJob.file_name)
+           .where(ImportJob.order == order.id, ImportJob.status.in_(IMPORT_WRITING)).first())
+    if job is None:
+        return []
+    return [f'Приказ {order_title(order)} нельзя провести: в него идёт импорт «{job.file_name}». '
+            'Дождитесь окончания импорта или отмените его, затем проведите приказ.']
 
 
 def _lock_order(order):

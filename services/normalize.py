@@ -8,6 +8,7 @@ ranges, which both databases serve from ordinary b-tree indexes.
 import re
 
 _SPACES = re.compile(r'\s+')
+_CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')  # spreadsheets drop them; so do keys
 _NON_DIGITS = re.compile(r'\D+')
 _NON_ALNUM = re.compile(r'[^0-9A-Za-zА-Яа-яЁё]+')
 
@@ -16,7 +17,7 @@ def name_key(value):
     """'  Ёлкина  Анна ' → 'елкина анна'."""
     if not value:
         return ''
-    return _SPACES.sub(' ', value).strip().casefold().replace('ё', 'е')
+    return _SPACES.sub(' ', _CONTROL.sub('', value)).strip().casefold().replace('ё', 'е')
 
 
 def digits_key(value):

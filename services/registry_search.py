@@ -25,6 +25,7 @@ from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS,
                     IdentityDocument, Membership, Municipality, Order, OrderLine, Organisation,
                     Person, Program, Region, SchoolYear, Settlement, compiled, db)
 from services.documents import format_snils, normalise_birth_certificate_series
+from services.movement import staff_among
 from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -38,6 +39,9 @@ SURNAME_LETTERS = 'АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ'
 MAIN_KINDS = ('school', 'kindergarten', 'college')  # where a child's основная организация is
 SOURCES = {'search': 'Поиск в регистре', 'pool': 'Выпускники и выбывшие',
            'others': 'Другие ОО'}
+SCREEN_TITLES = {'search': 'Поиск учащихся для зачисления',
+                 'pool': 'Список выпускников и выбывших',
+                 'others': 'Список обучающихся в других ОО'}
 
 
 class SelectionRefused(Exception):
@@ -89,6 +93,11 @@ class SearchFilters:
     page: int = 1
     size: int = 50
     raw: dict = field(default_factory=dict)  # what was typed, shown back in the form
+    errors: dict = field(default_factory=dict)  # field → the sentence about what was typed
+
+    def ready(self):
+        """A list is shown once «Применить» is pressed with filters that narrow the registry."""
+        return self.applied and not self.errors
 
     def used(self):
         """Names of the filled filters (for the audit log: never their values)."""
@@ -111,7 +120,7 @@ def parse_search(args):
     f = SearchFilters(raw=raw, applied=bool(args.get('applied')),
                       page=max(_int(args.get('page')) or 1, 1),
                       size=_page_size(args.get('size'), 50))
-    errors = {}
+    errors = f.errors
     f.surname, f.name = name_key(raw['surname']), name_key(raw['name'])
     f.no_patronymic = bool(raw['no_patronymic'])
     f.patronymic = '' if f.no_patronymic else name_key(raw['patronymic'])
@@ -201,6 +210,9 @@ class PoolFilters:
     def used(self):
         return [k for k in self.KEYS if getattr(self, k)]
 
+    def ready(self):
+        return True  # the pool is listed under any filters
+
     def args(self, **changes):
         values = {k: str(getattr(self, k)) for k in self.KEYS if getattr(self, k)}
         values['size'] = str(self.size)
@@ -267,9 +279,8 @@ def _settlement_of(settlement_id, municipality_id):
                                                   Settlement.municipality == municipality_id).tuples()
 
 
-def pool_departures(f, region_id):
-    """Ids of departures (выбытие, выпуск) from organisations of the region, newest first: a
-    function of how many to read.
+def _pool_terms(f, region_id):
+    """The pool's filters as values and shape of its compiled queries, and the departure kinds.
 
     Every filter reads a column of the membership row (the child carries the surname key and
     gender), so the partial index ``membership_pool`` answers the page and its count alone.
@@ -295,9 +306,22 @@ def pool_departures(f, region_id):
         terms['letter_end'] = prefix_upper_bound(terms['letter'])
     if f.gender:
         terms['gender'] = f.gender
-    kinds = (f.category,) if f.category else tuple(DEPARTURE_KINDS)
+    return terms, (f.category,) if f.category else tuple(DEPARTURE_KINDS)
+
+
+def pool_departures(f, region_id):
+    """Ids of departures (выбытие, выпуск) from organisations of the region, newest first: a
+    function of how many to read."""
+    terms, kinds = _pool_terms(f, region_id)
     return lambda limit: [row[0] for row in _pool_ids(*terms.values(), limit, kinds=kinds,
                                                        used=tuple(terms) + ('limit',))]
+
+
+def pool_people(f, region_id, person_ids):
+    """Which of these people the pool lists under ``f``: their departures are looked up by child."""
+    terms, kinds = _pool_terms(f, region_id)
+    return {row[0] for row in _pool_people(*terms.values(), sorted(person_ids), kinds=kinds,
+                                           used=tuple(terms) + ('people',))}
 
 
 @compiled
@@ -317,8 +341,21 @@ def _region_places(region_id, *values, used):
 @compiled
 def _pool_ids(*values, kinds, used):
     terms = dict(zip(used, values))
+    return (_departures(Membership.id, terms, kinds)
+            .order_by(Membership.ended_on.desc(), Membership.id.desc())
+            .limit(terms['limit']).tuples())
+
+
+@compiled
+def _pool_people(*values, kinds, used):
+    terms = dict(zip(used, values))
+    return (_departures(Membership.person, terms, kinds)
+            .where(Membership.person.in_(terms['people'])).distinct().tuples())
+
+
+def _departures(column, terms, kinds):
     # Kinds inlined as literals: SQLite uses a partial index only for the identical term.
-    departed = Membership.select(Membership.id).where(
+    departed = Membership.select(column).where(
         Membership.end_kind.in_([SQL(f"'{kind}'") for kind in kinds]))
     if 'organisation' in terms:
         departed = departed.where(Membership.organisation == terms['organisation'])
@@ -336,8 +373,7 @@ def _pool_ids(*values, kinds, used):
                                   Membership.surname_key < terms['letter_end'])
     if 'gender' in terms:
         departed = departed.where(Membership.gender == terms['gender'])
-    return (departed.order_by(Membership.ended_on.desc(), Membership.id.desc())
-            .limit(terms['limit']).tuples())
+    return departed
 
 
 def pool_rows(ids):
@@ -714,6 +750,8 @@ def blockers(order, person_ids, association=None):
         reasons.setdefault(line.person_id, (
             f'Позднее уже {KIND_PAST[line.order.kind]} приказом {order_title(line.order)} '
             f'(дата движения {moved:%d.%m.%Y}): движение нельзя датировать раньше.'))
+    for person_id, refusal in staff_among(person_ids).items():  # the order's own refusal
+        reasons[person_id] = refusal[0].upper() + refusal[1:]
     return reasons
 
 
@@ -852,32 +890,71 @@ def selection_count(user, order):
     return len(selected_ids(user, order))
 
 
-def sync_selection(user, order, shown_ids, ticked_ids, source):
+def screen_filters(source, args, organisation):
+    """The filters of a screen (``source``) read from its query string by the screen's own
+    parser: whatever else the string holds is dropped."""
+    if source == 'search':
+        return parse_search(args)[0]
+    if source == 'pool':
+        return parse_pool(args, organisation.region_id)
+    if source == 'others':
+        return parse_others(args, organisation.region_id, organisation.id)
+    raise SelectionRefused('Неизвестный список. Откройте страницу поиска заново.')
+
+
+def offered(source, filters, organisation, person_ids):
+    """Which of these people the screen lists to this organisation under ``filters``: the
+    screen's own query restricted to the ids (a page at most, looked up by id), staff never."""
+    ids = sorted(set(person_ids))
+    if not ids or not filters.ready():
+        return set()
+    if source == 'search':
+        found = {row[0] for row in search_people(filters, for_count=True)
+                 .where(Person.id.in_(ids)).order_by().tuples()}
+    elif source == 'pool':
+        found = pool_people(filters, organisation.region_id, ids)
+    else:
+        found = {row[0] for row in others_members(filters, organisation.region_id,
+                                                  organisation.id, for_count=True)
+                 .select(Membership.person).where(Membership.person.in_(ids))
+                 .order_by().distinct().tuples()}
+    return found - staff_among(found).keys()
+
+
+def sync_selection(user, order, shown_ids, ticked_ids, source, filters, organisation):
     """Make the ticks of one result page true: ticked children kept, unticked ones dropped.
 
     Only children listed on the page (``shown_ids``) change, so ticks made on other pages
-    and under other filters stay.
+    and under other filters stay.  A new tick is kept only for a child the screen offers under
+    ``filters`` (the page's own query string); the others are refused.
+    Returns (how many are selected, the ids refused).
     """
-    if source not in SOURCES:
-        raise SelectionRefused('Неизвестный список. Откройте страницу поиска заново.')
-    shown = set(shown_ids)
-    ticked = set(ticked_ids) & shown
-    existing = {p.id for p in Person.select(Person.id).where(Person.id.in_(list(ticked)))} if ticked else set()
+    shown, ticked = set(shown_ids), set(ticked_ids)
+    if max(len(shown), len(ticked)) > max(PAGE_SIZES):
+        raise SelectionRefused(f'На странице списка не больше {max(PAGE_SIZES)} учащихся: '
+                               'откройте список заново и отметьте учащихся на нём.')
+    kept = ticked & shown
+    already = selected_ids(user, order, list(kept)) if kept else set()  # checked when ticked
+    accepted = offered(source, filters, organisation, kept - already)
     with db.atomic():
         unticked = list(shown - ticked)
         if unticked:
             (EnrollmentSelection.delete()
              .where(EnrollmentSelection.user == user, EnrollmentSelection.order == order,
                     EnrollmentSelection.person.in_(unticked)).execute())
-        new = existing - selected_ids(user, order, list(existing)) if existing else set()
-        for person_id in sorted(new):
+        for person_id in sorted(accepted):
             try:
                 with db.atomic():
                     EnrollmentSelection.create(user=user, order=order, person=person_id,
                                                source=source)
             except IntegrityError:
                 pass  # ticked twice at once (two tabs): one row is the right outcome
-    return selection_count(user, order)
+    return selection_count(user, order), ticked - already - accepted
+
+
+def refused_ticks(source, count):
+    return (f'Не сохранены отметки: {count}. Этих учащихся нет на странице «{SCREEN_TITLES[source]}» '
+            'с выбранными условиями — обновите страницу и отметьте учащихся заново.')
 
 
 def unselect(user, order, person_ids=None):

@@ -180,7 +180,11 @@ def many_kuznetsovy(app, registry):
                 for i, n in enumerate(names)]
 
 
-def tick(client, order, source, shown, ticked, back=''):
+KUZNETSOVY = 'applied=1&surname=кузнецова'
+
+
+def tick(client, order, source, shown, ticked, back=KUZNETSOVY):
+    """Ticks saved from a page; ``back`` is its query string (the search listing them)."""
     return client.post_form(f'/enrollment/orders/{order.id}/selection',
                             {'source': source, 'shown': [p.id for p in shown],
                              'person': [p.id for p in ticked], 'back': back},
@@ -222,7 +226,7 @@ def test_htmx_tick_answers_with_the_counter(admin_client, registry, many_kuznets
     token = admin_client.csrf_token(url(order, 'search'))
     response = admin_client.post(f'/enrollment/orders/{order.id}/selection',
                                  data={'source': 'search', 'shown': [kids[0].id, kids[1].id],
-                                       'person': [kids[1].id]},
+                                       'person': [kids[1].id], 'back': KUZNETSOVY},
                                  headers={'HX-Request': 'true', 'HX-Request-Type': 'partial',
                                           'X-CSRFToken': token})
     assert response.status_code == 200
@@ -378,7 +382,7 @@ def test_pool_page_size_and_pages(app, admin_client, registry):
 
 def test_enrolling_from_the_pool_keeps_the_history(admin_client, registry):
     order, departed = registry['order'], registry['departed']
-    tick(admin_client, order, 'pool', [departed], [departed])
+    tick(admin_client, order, 'pool', [departed], [departed], back='')
     admin_client.post_form(f'/enrollment/orders/{order.id}/selected/add',
                            {'to': registry['bead'].id}, page=url(order, 'selected'))
     line = OrderLine.get(OrderLine.order == order)

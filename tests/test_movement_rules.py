@@ -439,3 +439,25 @@ def test_a_new_child_reuses_the_registry_record(region):
     assert person.id == existing.id and created is False
     values['birth_date'] = datetime.date(2015, 3, 2)
     assert movement.find_or_create_child(values)[1] is True
+
+
+# --- What a commit re-checks (issue 10) --------------------------------------------
+
+def test_a_draft_cannot_be_committed_while_an_import_writes_into_it(region, beads):
+    from models import ImportJob
+    order = draft(region.odo, 'enrolment', 41)
+    movement.add_children_to_draft(order, [child().id], beads.first)
+    job = ImportJob.create(organisation=region.odo, user=region.admin, order=order, file_name='дети.xlsx',
+                           status='committing', active_organisation=region.odo.id)
+    assert 'идёт импорт «дети.xlsx»' in refusal(movement.commit_order, order)
+    ImportJob.update(status='committed', active_organisation=None).where(ImportJob.id == job.id).execute()
+    assert movement.commit_order(order).status == 'committed'
+
+
+def test_a_line_drafted_for_someone_who_has_since_started_work_is_refused_at_commit(region, beads):
+    from models import Employment
+    person = child('Орлова', 'Софья', 'Ивановна')
+    order = draft(region.odo, 'enrolment', 42)
+    assert movement.add_children_to_draft(order, [person.id], beads.first).added == [person.id]
+    Employment.create(person=person, organisation=region.odo, position='Вожатый')
+    assert 'сотрудников нельзя зачислять' in refusal(movement.commit_order, order)

@@ -5,6 +5,7 @@ import sys
 import time
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 import models
 from app import PUBLIC_ENDPOINTS, create_app
@@ -16,8 +17,7 @@ HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
 def sample_url(rule):
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if 'Integer' in converter else 'x'
+        values[name] = 1 if isinstance(rule._converters[name], IntegerConverter) else 'x'
     return rule.build(values)[1]
 
 
@@ -72,7 +72,8 @@ def test_session_cookie_flags(client, region):
 
 def test_production_cookies_are_secure(database_url, monkeypatch):
     monkeypatch.setenv('KRUZHOK_ENV', 'production')
-    production = create_app({'DATABASE_URL': database_url, 'SECRET_KEY': 'x'})
+    production = create_app({'DATABASE_URL': database_url, 'SECRET_KEY': 'x',
+                             'PUBLIC_URL': 'https://kruzhok.example.ru'})
     assert production.config['SESSION_COOKIE_SECURE'] is True
     assert production.debug is False
 
@@ -119,6 +120,7 @@ def test_user_text_is_escaped_in_pages_and_fragments(client, region):
 
 def test_database_outage_answers_503_quickly(tmp_path):
     broken = create_app({'DATABASE_URL': 'postgresql://postgres@127.0.0.1:9/nowhere',
+                         'PUBLIC_URL': 'https://kruzhok.example.ru',
                          'SECRET_KEY': 'x', 'TESTING': False})
     client = broken.test_client()
     started = time.monotonic()
@@ -131,7 +133,7 @@ def test_database_outage_answers_503_quickly(tmp_path):
 
 
 def test_readiness_when_the_database_answers(client):
-    assert client.get('/healthz/ready').get_json() == {'status': 'ok', 'database': 'up'}
+    assert client.get('/healthz/ready').get_json() == {'status': 'ok', 'database': 'up', 'warnings': []}
 
 
 def test_logs_never_contain_the_password(client, region, caplog):

@@ -4,6 +4,8 @@ set -euo pipefail
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
 IDP_PORT=${IDP_PORT:-8001}
+# Gunicorn's control socket, one per instance: a shared one is removed by whichever stops first.
+CONTROL_SOCKET=${CONTROL_SOCKET:-instance/gunicorn-$PORT.ctl}
 
 if [ "${KRUZHOK_ENV:-production}" = development ]; then
   export ESIA_BASE_URL=${ESIA_BASE_URL:-http://127.0.0.1:$IDP_PORT}
@@ -15,7 +17,7 @@ if [ "${KRUZHOK_ENV:-production}" = development ]; then
   echo "Тестовый вход через Госуслуги (ЕСИА): http://127.0.0.1:$IDP_PORT/switches"
 fi
 echo "Кружок: http://127.0.0.1:$PORT"
-# The access log leaves out query strings: ЕСИА codes and reset tokens travel there.
-"$BIN/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" \
+# The access log leaves out query strings: ЕСИА codes and reset-link tokens travel there.
+"$BIN/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" --control-socket "$CONTROL_SOCKET" \
   --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss' \
   'app:create_app()'
