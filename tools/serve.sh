@@ -6,6 +6,7 @@ PORT=${PORT:-8000}
 IDP_PORT=${IDP_PORT:-8001}
 # Gunicorn's control socket, one per instance: a shared one is removed by whichever stops first.
 CONTROL_SOCKET=${CONTROL_SOCKET:-instance/gunicorn-$PORT.ctl}
+mkdir -p "$(dirname "$CONTROL_SOCKET")"
 
 if [ "${KRUZHOK_ENV:-production}" = development ]; then
   export ESIA_BASE_URL=${ESIA_BASE_URL:-http://127.0.0.1:$IDP_PORT}
