@@ -14,6 +14,7 @@ from peewee import JOIN, InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 
 import models
+from compiled import compiled
 from models import Organisation, Role, SchoolYear, User, UserRole, db
 from services.esia import client as esia_client, settings as esia_settings
 from web import (DatabaseSessionInterface, IdConverter, Request, StatementDeadline, carries_nul,
@@ -148,7 +149,7 @@ def _compressible(static_view):
     return static
 
 
-@models.compiled
+@compiled
 def _roles_here(user_id, organisation_id):
     """The user's roles in the organisation, with it and its current school year (one query,
     on every request)."""

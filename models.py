@@ -7,7 +7,6 @@ there by indexes declared here and created by the migrations.
 """
 import contextlib
 import datetime
-import functools
 import itertools
 import os
 import socket
@@ -21,10 +20,10 @@ from playhouse.pool import PooledPostgresqlDatabase
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, PostgresqlDatabase, SqliteDatabase,
-    TextField, AutoField, JOIN, SQL, OperationalError,
+    TextField, AutoField, OperationalError,
 )
 
-from services.normalize import name_key, digits_key, document_key
+from keys import name_key, digits_key, document_key
 
 db = DatabaseProxy()
 
@@ -183,72 +182,6 @@ class WatchedPostgresqlDatabase(PooledPostgresqlDatabase):
             self._close_raw(conn)
             raise OperationalError('the database does not answer')
         return closed
-
-
-class compiled:
-    """A select that runs on every page: its SQL is generated once per database kind and
-    shape, and each call only binds new values (peewee rebuilds the SQL text on every
-    execution, which costs more than most of the queries themselves).
-
-    ``build(*values, **shape)`` returns the query.  Values are ints, strs, dates or lists of
-    ints (an IN list: its length is part of the shape); keyword arguments are the shape
-    itself (which filters are used) and are passed on unchanged.  The first call of a shape
-    runs the query as it is; on the second the query is built twice, with the values and with
-    distinct probes, so every parameter is known to be a value or a constant (a LIMIT, a state
-    name); a parameter computed from a value (a prefix's upper bound) must be passed as a value
-    of its own.
-    """
-
-    def __init__(self, build):
-        self.build = build
-        self.plans, self.seen = {}, set()
-        functools.update_wrapper(self, build)
-
-    @staticmethod
-    def _probe(number, value):
-        if isinstance(value, str):
-            return f'\x00probe{number}'
-        if isinstance(value, datetime.date):
-            return datetime.date(1000, 1, 1) + datetime.timedelta(days=number)
-        return -7_000_001 - number
-
-    def _plan(self, database, values, shape):
-        name = self.build.__name__
-        context = database.get_sql_context
-        query = self.build(*values, **shape)
-        sql, params = context().sql(query).query()
-        where, probes = {}, []
-        for i, value in enumerate(values):
-            if isinstance(value, (list, tuple)):
-                probe = [self._probe(len(where) + j, v) for j, v in enumerate(value)]
-                where.update({p: (i, j) for j, p in enumerate(probe)})
-            else:
-                probe = self._probe(len(where), value)
-                where[probe] = (i, None)
-            probes.append(probe)
-        probe_sql, probe_params = context().sql(self.build(*probes, **shape)).query()
-        if probe_sql != sql or len(probe_params) != len(params):
-            raise ValueError(f'{name}: the SQL depends on the values')
-        slots = [where.get(p) for p in probe_params]
-        if any(slot is None and p != probe for slot, p, probe in zip(slots, params, probe_params)):
-            raise ValueError(f'{name}: a parameter is computed from the values')
-        return query, sql, [(slot, None if slot else p) for slot, p in zip(slots, params)]
-
-    def __call__(self, *values, **shape):
-        database = db.obj
-        key = (type(database), tuple(sorted(shape.items())),
-               tuple(len(v) if isinstance(v, (list, tuple)) else None for v in values))
-        plan = self.plans.get(key)
-        if plan is None:
-            if key not in self.seen:  # a shape seen once may never come back: run it plainly
-                self.seen.add(key)
-                return list(self.build(*values, **shape))
-            plan = self.plans[key] = self._plan(database, values, shape)
-        query, sql, slots = plan
-        params = [constant if slot is None else
-                  values[slot[0]] if slot[1] is None else values[slot[0]][slot[1]]
-                  for slot, constant in slots]
-        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
 
 
 def utcnow():
@@ -751,19 +684,6 @@ class WebSession(BaseModel):
     ip = CharField(max_length=64, default='')
     user_agent = CharField(max_length=300, default='')
 
-    @classmethod
-    def with_user(cls, key_hash):
-        """The session, its user and their person in one query (it runs on every request)."""
-        found = _session_with_user(key_hash)
-        return found[0] if found else None
-
-
-@compiled
-def _session_with_user(key_hash):  # the person too: the header shows their name
-    return (WebSession.select(WebSession, User, Person)
-            .join(User, JOIN.LEFT_OUTER)
-            .join(Person, JOIN.LEFT_OUTER, on=(User.person == Person.id))
-            .where(WebSession.key_hash == key_hash).limit(1))
 
 
 class PasswordReset(BaseModel):

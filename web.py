@@ -8,16 +8,17 @@ import os
 import secrets
 
 import flask
-from flask import abort, g, render_template, request, session
+from flask import abort, g, render_template, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import current_user
 from werkzeug.datastructures import CallbackDict, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-from peewee import InterfaceError, OperationalError
+from peewee import JOIN, InterfaceError, OperationalError
 
 import models
-from models import WebSession, utcnow
+from compiled import compiled
+from models import Person, User, WebSession, utcnow
 from services import audit
 
 TOUCH_EVERY = datetime.timedelta(seconds=60)
@@ -52,6 +53,16 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = True
 
 
+@compiled
+def session_with_user(key_hash):
+    """The session, its user and their person in one query (it runs on every request; the
+    header shows the person's name)."""
+    return (WebSession.select(WebSession, User, Person)
+            .join(User, JOIN.LEFT_OUTER)
+            .join(Person, JOIN.LEFT_OUTER, on=(User.person == Person.id))
+            .where(WebSession.key_hash == key_hash).limit(1))
+
+
 def _hash(key):
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -66,7 +77,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not key:
             return ServerSession()
         try:
-            row = WebSession.with_user(_hash(key))
+            row = session_with_user.first(_hash(key))
         except (OperationalError, InterfaceError):
             unavailable = ServerSession()
             unavailable.database_down = True  # a before_request hook answers 503

@@ -25,7 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import models  # noqa: E402
 from models import (Association, ImportJob, ImportRow, Order, OrderLine, Organisation, Person,  # noqa: E402
                     Program, Region, SchoolYear, db)
-from services import import_jobs, movement  # noqa: E402
+from services import common, import_jobs  # noqa: E402
+from services.registry import people  # noqa: E402
 
 SURNAMES = ['Иванова', 'Петрова', 'Сидорова', 'Орлова', 'Белова', 'Соколова', 'Ёлкина', 'Козлова']
 NAMES = ['Анна', 'Мария', 'Дарья', 'Софья', 'Алиса', 'Ева', 'Полина', 'Варвара']
@@ -62,7 +63,7 @@ def build(rows):
     other = organisation(region, f'МБУДО ДДТ {tag}', capacity=30)
     used = rows // 10
     with db.atomic():  # children already in the registry, found by the search
-        known = import_jobs.create_people([child_values(10 ** 6 + n, associations) for n in range(used)])
+        known = people.create_people([child_values(10 ** 6 + n, associations) for n in range(used)])
     job = ImportJob.create(organisation=org, order=order, file_name='бенчмарк.xlsx', status='commit_queued',
                            row_count=rows, progress_total=rows, skip_mode='cells')
     data = []
@@ -76,7 +77,7 @@ def build(rows):
     with db.atomic():
         for start in range(0, rows, 500):
             ImportRow.insert_many(data[start:start + 500], fields=fields).execute()
-    neighbour, = import_jobs.create_people([child_values(2 * 10 ** 6, associations)])
+    neighbour, = people.create_people([child_values(2 * 10 ** 6, associations)])
     return job, neighbour
 
 
@@ -85,7 +86,7 @@ def other_users_writes(person_id, stop, latencies):
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            with movement.write_transaction():
+            with common.write_transaction():
                 Person.update(phone=str(time.time())).where(Person.id == person_id).execute()
             latencies.append(time.perf_counter() - started)
         except Exception as error:  # a refused write is the figure this bench is for

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from faker.providers.person.ru_RU import Provider as Names
 
 from demo.names import LATIN_LOOKALIKE, surname_pairs, translit
-from services.documents import snils_check_number
-from services.normalize import document_key, name_key
+from services.registry.documents import snils_check_number
+from keys import document_key, name_key
 
 NOISE = [  # kind, share of the copies
     ('clean', 22), ('yo', 6), ('surname_typo', 12), ('name_typo', 8), ('swapped', 5),
@@ -252,7 +252,7 @@ def write_registry(database, registry, progress=None):
 
 def incoming(rows):
     """The engine's input for the generated rows."""
-    from services.similar_people import Incoming
+    from services.registry.similar_people import Incoming
     return [Incoming(r['surname'], r['name'], r['patronymic'], r['birth_date'], r['gender'],
                      r['snils'], list(r['documents'])) for r in rows]
 

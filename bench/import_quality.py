@@ -25,8 +25,8 @@ sys.path[:0] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.
 
 import models  # noqa: E402
 import import_data  # noqa: E402
-from services.normalize import name_key  # noqa: E402
-from services.similar_people import find_similar  # noqa: E402
+from keys import name_key  # noqa: E402
+from services.registry.similar_people import find_similar  # noqa: E402
 
 
 def metrics(rows, truth, proposals):

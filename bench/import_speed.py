@@ -69,7 +69,7 @@ def _fingerprint(database=None, registry=None):
 
 def _organisation():
     from models import (Association, Organisation, Program, Region, Role, SchoolYear, User, UserRole)
-    from services.passwords import hash_password
+    from services.auth.passwords import hash_password
     region = Region.get_or_create(name='Сахалинская обл', defaults={'code': '65'})[0]
     odo = Organisation.create(region=region, kind='odo', short_name='МАУДО ЦДТ (бенчмарк)')
     year = SchoolYear.create(organisation=odo, start_year=2026, state='current',

@@ -7,9 +7,10 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Organisation, UserRole
-from services import accounts, audit, mail
-from services.passwords import password_problems
-from services.places import build_cascade
+from services import audit, mail
+from services.auth import accounts
+from services.auth.passwords import password_problems
+from services.auth.cascade import build_cascade
 from web import audit_event, render
 
 bp = Blueprint('auth', __name__)

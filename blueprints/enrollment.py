@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from services import registry_search as rs
-from services.movement import Refused, order_title
+from services.common import Refused
+from services.movement import order_title
 from web import audit_event, has_right, render, requires_right, wants_fragment
 
 bp = Blueprint('enrollment', __name__, url_prefix='/enrollment')

@@ -8,8 +8,10 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, request, s
 from flask_login import current_user
 from peewee import fn
 
-from models import ImportJob, ImportRow, Message, Order, Organisation, Person, compiled, utcnow
-from services import documents, import_jobs, import_template
+from compiled import compiled
+from models import ImportJob, ImportRow, Message, Order, Organisation, Person, utcnow
+from services import import_jobs, import_template
+from services.registry import documents
 from services.import_parser import ImportRefused
 from web import audit_event, has_right, render, requires_right
 
@@ -45,7 +47,7 @@ def inbox_counter():
     def unread():
         if g.get('organisation') is None or not has_right('movement_book', 'edit'):
             return 0
-        return _unread_messages(g.organisation.id)[0][0]
+        return _unread_messages.scalar(g.organisation.id)
     return {'inbox_unread': unread}
 
 

@@ -7,8 +7,10 @@ from flask_login import current_user
 
 from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, Order, OrderLine,
                     Person, Program, SchoolYear)
+from services.registry import people
+from services import common
 from services import movement
-from services.movement import Refused
+from services.common import Refused
 from services.spreadsheets import attachment_disposition, workbook_bytes
 from web import audit_event, has_right, render, requires_right
 
@@ -16,7 +18,7 @@ bp = Blueprint('movement', __name__, url_prefix='/movement')
 
 can_view = requires_right('movement_book', 'view')
 can_edit = requires_right('movement_book', 'edit')
-bp.add_app_template_filter(movement.ru_date, 'ru_date')
+bp.add_app_template_filter(common.ru_date, 'ru_date')
 bp.add_app_template_global(has_right, 'has_right')
 
 PRINT_ROW_LIMIT = 5000
@@ -57,7 +59,7 @@ def _association_or_404(value):
     """The posted объединение of this organisation, None when none was chosen."""
     if not value:
         return None
-    association = Association.get_or_none((Association.id == movement.parse_int(value))
+    association = Association.get_or_none((Association.id == common.parse_int(value))
                                           & (Association.organisation == g.organisation))
     if association is None:
         abort(404)
@@ -159,8 +161,8 @@ def period():
 @bp.post('/period')
 @can_edit
 def period_save():
-    start = movement.parse_date(request.form.get('start'))
-    end = movement.parse_date(request.form.get('end'))
+    start = common.parse_date(request.form.get('start'))
+    end = common.parse_date(request.form.get('end'))
     try:
         movement.set_movement_period(g.organisation, request.form.get('version', type=int),
                                      start, end)
@@ -437,11 +439,11 @@ def order_add_new_child(order_id):
         errors['association_to'] = 'Выберите объединение, в которое зачисляется ребёнок.'
     if errors:
         return _add_page(order, 422, request.form, errors, warnings)
-    person, created = movement.find_or_create_child(values)
+    person, created = people.find_or_create_child(values)
     if created:
         audit_event('child_created', object_type='person', object_id=person.id)
     else:
-        flash(f'{person.full_name}, {movement.ru_date(person.birth_date)} г. р., уже есть в регистре '
+        flash(f'{person.full_name}, {common.ru_date(person.birth_date)} г. р., уже есть в регистре '
               'региона: в приказ добавлена существующая запись, новая не создана.', 'info')
     for message in warnings:
         flash(message, 'warn')

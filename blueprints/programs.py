@@ -3,7 +3,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from models import PROGRAM_FOCUSES, YEAR_STATES, Association, Program, SchoolYear
 from services import programs
-from services.movement import Refused, members_of, parse_int
+from services.common import Refused, parse_int
+from services.movement import members_of
 from web import audit_event, has_right, render, requires_right
 
 bp = Blueprint('programs', __name__)

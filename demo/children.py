@@ -11,7 +11,7 @@ from demo.dates import add_years, age_on
 from demo.names import DUPLICATE_VARIANTS, LATIN_LOOKALIKE, typo
 from demo.writer import Pipeline
 from models import IdentityDocument, Membership, OrderLine, Person
-from services.normalize import document_key, name_key
+from keys import document_key, name_key
 
 CHUNK = 20000  # children generated and written per transaction
 

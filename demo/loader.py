@@ -17,8 +17,8 @@ from models import (
     Association, Employment, IdentityDocument, Membership, Municipality, Order, OrderLine,
     Organisation, Person, PortfolioItem, Program, Region, Role, Settlement, User, UserRole,
 )
-from services.documents import snils_check_number
-from services.normalize import name_key
+from services.registry.documents import snils_check_number
+from keys import name_key
 
 _RESERVED_SNILS = frozenset(DEMO_SNILS.values())
 

@@ -10,7 +10,7 @@ from demo.catalogue import (
 )
 from demo.names import Pick
 from models import Association, Municipality, Order, Organisation, Program, Region, SchoolYear, Settlement
-from services.normalize import name_key
+from keys import name_key
 
 
 class _Org:

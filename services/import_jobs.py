@@ -21,12 +21,13 @@ import uuid
 
 from peewee import IntegrityError, SqliteDatabase, ValuesList, fn
 
-from models import (IMPORT_ACTIVE_STATUSES, Association, Employment, IdentityDocument, ImportJob,
+from keys import name_key
+from models import (IMPORT_ACTIVE_STATUSES, Association, Employment, ImportJob,
                     ImportRow, Membership, Order, OrderLine, Person, db, utcnow)
-from services import import_parser, movement, similar_people
-from services.normalize import document_key, name_key
+from services import common, import_parser, movement
+from services.common import Refused
 from services.import_parser import ImportRefused
-from services.movement import Refused
+from services.registry import people, similar_people
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +360,7 @@ def commit(job, runner):
         while todo:
             batch, todo = todo[:size], todo[size:]
             started = time.monotonic()
-            with movement.write_transaction():
+            with common.write_transaction():
                 _commit_batch(job.order_id, batch)
                 done += len(batch)
                 if not _beat(job, runner, ('committing',), progress_done=done):
@@ -380,7 +381,7 @@ def commit(job, runner):
 def _commit_batch(order_id, batch):
     order = Order.get_by_id(order_id)  # read again: the rules refuse an order проведён meanwhile
     new = [(row_id, values) for row_id, decision, _, values in batch if decision == 'new']
-    person_of = dict(zip([row_id for row_id, _ in new], create_people([values for _, values in new])))
+    person_of = dict(zip([row_id for row_id, _ in new], people.create_people([values for _, values in new])))
     person_of.update((row_id, chosen) for row_id, decision, chosen, _ in batch if decision == 'use')
     written = [(row_id, person) for row_id, person in person_of.items() if person is not None]
     if written:  # a chosen child deleted from the registry meanwhile is refused below
@@ -424,7 +425,7 @@ def undo(job, runner):
     written = ImportRow.select().where(ImportRow.job == job, ImportRow.result_person.is_null(False))
     left = written.count()
     while True:
-        with movement.write_transaction():
+        with common.write_transaction():
             batch = list(written.select(ImportRow.id, ImportRow.decision, ImportRow.result_person)
                          .limit(UNDO_BATCH).tuples())
             _undo_batch(job.order_id, batch)
@@ -464,50 +465,6 @@ def _one_writer():
 def _let_writers_in():
     if _one_writer():
         time.sleep(WRITERS_PAUSE)
-
-
-ROW_DOCUMENTS = (('passport', 'passport_rf'), ('certificate', 'birth_certificate_rf'), ('foreign', 'foreign'))
-
-
-def create_people(rows_values):
-    """New registry people (and their documents) from rows' values, in two INSERTs; their ids."""
-    if not rows_values:
-        return []
-    people = []
-    for values in rows_values:
-        person = Person(
-            surname=values['surname'], name=values['name'], patronymic=values['patronymic'],
-            no_patronymic=values.get('no_patronymic', False),
-            birth_date=datetime.date.fromisoformat(values['birth_date']), gender=values['gender'],
-            snils=values.get('snils') or None,
-            citizenship=values.get('citizenship') or 'Российская Федерация',
-            phone=values.get('phone', ''), email=values.get('email', ''), address=values.get('address', ''))
-        person.fill_keys()
-        people.append(person.__data__)
-    returned = list(Person.insert_many(people).returning(Person.id, Person.surname_key, Person.name_key)
-                    .tuples().execute())
-    # Both databases return the rows in the order of the VALUES; a change there must not mix people up.
-    if [row[1:] for row in returned] != [(p['surname_key'], p['name_key']) for p in people]:
-        raise RuntimeError('INSERT … RETURNING gave the new people out of order')
-    ids = [row[0] for row in returned]
-    documents = []
-    for person_id, values in zip(ids, rows_values):
-        for key, kind in ROW_DOCUMENTS:
-            doc = values.get(key)
-            if not doc:
-                continue
-            documents.append({
-                'person': person_id, 'kind': kind,
-                'foreign_kind': doc.get('kind', '') if kind == 'foreign' else '',
-                'series': doc['series'], 'number': doc['number'],
-                'number_key': document_key(doc['series'], doc['number']),  # as IdentityDocument.save
-                'issued_on': datetime.date.fromisoformat(doc['issued_on']) if doc.get('issued_on') else None,
-                'issued_by': doc.get('issued_by', ''), 'division_code': doc.get('division_code', ''),
-                'civil_record_number': (values.get('civil_record_number', '')
-                                        if kind == 'birth_certificate_rf' else '')})
-    if documents:
-        IdentityDocument.insert_many(documents).execute()
-    return ids
 
 
 # --- The worker --------------------------------------------------------------------------

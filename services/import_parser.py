@@ -21,8 +21,9 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 
-from services import documents, spreadsheets
-from services.normalize import digits_key, document_key, name_key
+from services import spreadsheets
+from services.registry import documents
+from keys import digits_key, document_key, name_key
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_MEMBERS = 300

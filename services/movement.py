@@ -15,12 +15,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from peewee import JOIN, IntegrityError, SqliteDatabase, fn
+from peewee import JOIN, IntegrityError, fn
 
+from compiled import compiled
 from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Employment, ImportJob, Membership,
-                    Order, OrderLine, Organisation, Person, Program, SchoolYear, compiled, db, utcnow)
-from services import documents
-from services.normalize import name_key, prefix_upper_bound
+                    Order, OrderLine, Organisation, Person, SchoolYear, db, utcnow)
+from services.common import (STALE, Refused, locked, parse_date, parse_int, ru_date, save_versioned,
+                             write_transaction)
+from services.registry import documents
+from keys import name_key, prefix_upper_bound
 
 # Kinds that put a child into an объединение, and kinds that take a child out of one.
 ENTERING = ('enrolment', 'transfer', 'next_year', 'repeat')
@@ -34,68 +37,13 @@ KIND_PAST = {
     'repeat': 'оставлен на повторное обучение',
     'graduation': 'выпущен',
 }
-STALE = ('Запись изменил другой пользователь, пока у вас была открыта форма. '
-         'Обновите страницу и внесите изменения ещё раз.')
 BOOK_PAGE_SIZE = 50
-
-
-class Refused(Exception):
-    """An action the rules forbid; ``messages`` are sentences for the user."""
-
-    def __init__(self, *messages):
-        super().__init__(' '.join(messages))
-        self.messages = list(messages)
 
 
 # --- Small shared pieces -------------------------------------------------------
 
-def ru_date(value):
-    return value.strftime('%d.%m.%Y') if value else ''
-
-
 def order_title(order):
     return f'№{order.number or "б/н"} от {ru_date(order.document_date)}'
-
-
-def parse_date(text):
-    """'2026-09-01' (a date input) or '01.09.2026' (typed) → date; anything else → None."""
-    text = (text or '').strip()
-    for pattern in ('%Y-%m-%d', '%d.%m.%Y'):
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def parse_int(text):
-    text = (text or '').strip()
-    return int(text) if re.fullmatch(r'-?\d{1,9}', text) else None
-
-
-def write_transaction():
-    """A transaction whose reads and writes cannot interleave with another writer's."""
-    if isinstance(db.obj, SqliteDatabase):
-        return db.atomic('IMMEDIATE')
-    return db.atomic()
-
-
-def _locked(query):
-    """The rows of ``query``, locked until the transaction ends (PostgreSQL; SQLite is already serial)."""
-    return query if isinstance(db.obj, SqliteDatabase) else query.for_update()
-
-
-def save_versioned(instance, version, **changes):
-    """Write ``changes`` only if nobody saved the record since ``version`` was read."""
-    model = type(instance)
-    written = (model.update(version=model.version + 1, **changes)
-               .where(model.id == instance.id, model.version == version).execute())
-    if not written:
-        raise Refused(STALE)
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    instance.version = version + 1
-    return instance
 
 
 def current_school_year(organisation):
@@ -570,7 +518,7 @@ def _import_writing_into(order):
 
 
 def _lock_order(order):
-    current = _locked(Order.select().where(Order.id == order.id)).first()
+    current = locked(Order.select().where(Order.id == order.id)).first()
     if current is None:
         raise Refused('Приказ уже удалён.')
     return current
@@ -582,9 +530,9 @@ def _lines_for_update(order):
     person_ids = sorted({line.person_id for line in lines})
     association_ids = sorted({a for line in lines
                               for a in (line.association_from_id, line.association_to_id) if a})
-    people = {p.id: p for p in _locked(Person.select().where(Person.id.in_(person_ids))
+    people = {p.id: p for p in locked(Person.select().where(Person.id.in_(person_ids))
                                        .order_by(Person.id))}
-    associations = {a.id: a for a in _locked(Association.select()
+    associations = {a.id: a for a in locked(Association.select()
                                              .where(Association.id.in_(association_ids))
                                              .order_by(Association.id))}
     for line in lines:
@@ -848,19 +796,3 @@ def _years_word(n):
 
 def _age(birth, today):
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def find_or_create_child(values):
-    """The registry's record for this ФИО and birth date, created only when there is none.
-
-    Returns (person, created).
-    """
-    with write_transaction():
-        existing = (Person.select().where(
-            Person.surname_key == name_key(values['surname']),
-            Person.name_key == name_key(values['name']),
-            Person.patronymic_key == name_key(values['patronymic']),
-            Person.birth_date == values['birth_date']).order_by(Person.id).first())
-        if existing is not None:
-            return existing, False
-        return Person.create(**values), True

@@ -5,7 +5,7 @@ from peewee import JOIN, IntegrityError, fn
 
 from models import (PROGRAM_FOCUSES, Association, Employment, Membership, OrderLine, Person,
                     Program, SchoolYear, db)
-from services.movement import Refused, parse_int, save_versioned
+from services.common import Refused, parse_int, save_versioned
 
 MAX_DURATION_YEARS = 10
 MAX_CAPACITY = 500

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
+from compiled import compiled
 from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS,
                     WITHDRAWAL_REASONS, Association, EnrollmentSelection,
                     IdentityDocument, Membership, Municipality, Order, OrderLine, Organisation,
-                    Person, Program, Region, SchoolYear, Settlement, compiled, db)
-from services.documents import format_snils, normalise_birth_certificate_series
+                    Person, Program, Region, SchoolYear, Settlement, db)
+from services.registry.documents import format_snils, normalise_birth_certificate_series
 from services.movement import staff_among
-from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
+from keys import digits_key, document_key, name_key, prefix_upper_bound
 
 PAGE_SIZES = (10, 20, 50, 100)
 COUNT_CAP = 1000  # beyond this the pager says «более 1000» instead of counting on

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from models import (Employment, Municipality, Organisation, Person, Region, Role, SchoolYear,
                     Settlement, User, UserRole)
-from services.passwords import hash_password
+from services.auth.passwords import hash_password
 
 PASSWORD = 'Demo-2024!'
 _HASH = None

@@ -119,7 +119,7 @@ def test_absolute_session_lifetime(client, region):
 
 
 def test_ending_all_sessions_signs_the_user_out_everywhere(app, client, region):
-    from services.accounts import end_all_sessions
+    from services.auth.accounts import end_all_sessions
     client.sign_in('odo-admin', organisation=region.odo)
     other = app.test_client()
     assert end_all_sessions(region.admin) == 1

@@ -21,7 +21,7 @@ import pytest
 import models
 from app import create_app
 from models import AuditEvent, Region, User, WebSession, utcnow
-from services import accounts
+from services.auth import accounts
 from tests import factories
 from tests.conftest import FormClient
 from tests.esia_support import demo_people

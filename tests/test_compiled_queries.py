@@ -3,7 +3,8 @@ for every value they are called with, on SQLite and PostgreSQL."""
 import pytest
 
 from app import _roles_here as roles_here  # the query every request runs
-from models import Role, UserRole, Organisation, compiled
+from compiled import compiled
+from models import Role, UserRole, Organisation
 from tests import factories
 
 
@@ -57,7 +58,7 @@ def test_a_query_whose_sql_depends_on_its_values_is_refused(region):
 
 def test_a_parameter_computed_from_a_value_is_refused(region):
     from models import Person
-    from services.normalize import prefix_upper_bound
+    from keys import prefix_upper_bound
 
     @compiled
     def surname_prefix(key):  # the upper bound would be frozen at the first call's

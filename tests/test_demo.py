@@ -17,10 +17,10 @@ from models import (
     Organisation, Person, Program, Region, Role, SchoolYear, Settlement, User, UserRole,
 )
 from tests.conftest import empty_tables
-from services.documents import (
+from services.registry.documents import (
     is_valid_birth_certificate_series, is_valid_snils, latin_lookalikes,
 )
-from services.normalize import document_key, name_key
+from keys import document_key, name_key
 
 CHILDREN = 600
 ORGANISATIONS = 60

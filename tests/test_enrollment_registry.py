@@ -8,7 +8,7 @@ import re
 import pytest
 
 from models import AuditEvent, EnrollmentSelection, Order, OrderLine, Role, UserRole
-from services.documents import snils_check_number
+from services.registry.documents import snils_check_number
 from tests import factories
 
 D = datetime.date

@@ -289,5 +289,5 @@ def test_template_writes_association_names_as_text(admin_client, region):
 def test_a_name_with_control_characters_matches_its_template_spelling():
     """The template drops characters a spreadsheet cannot hold; the matching key drops them too,
     so the объединение picked from the template's list is found on upload."""
-    from services.normalize import name_key
+    from keys import name_key
     assert name_key('1а\x01 Бисер\x7f') == name_key('1а Бисер')

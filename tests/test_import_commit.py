@@ -10,6 +10,7 @@ import pytest
 from peewee import OperationalError
 
 from models import IdentityDocument, ImportJob, ImportRow, OrderLine, Person, db, utcnow
+from services import common
 from services import import_jobs, movement
 from tests import factories
 from tests.conftest import is_postgres
@@ -254,7 +255,7 @@ def test_on_sqlite_other_users_writes_wait_under_a_second_during_a_large_commit(
         while not stop.is_set():
             started = time.perf_counter()
             try:
-                with movement.write_transaction():
+                with common.write_transaction():
                     Person.update(phone=str(time.time())).where(Person.id == neighbour.id).execute()
                 latencies.append(time.perf_counter() - started)
             except OperationalError:  # «database is locked» after the busy timeout

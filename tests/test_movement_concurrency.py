@@ -7,6 +7,7 @@ import re
 import threading
 
 from models import AuditEvent, Membership, Order, OrderLine
+from services import common
 from services import movement
 from tests.movement_builders import association, child, draft, program
 
@@ -85,7 +86,7 @@ def test_twenty_services_commit_the_same_child(region):
         try:
             movement.commit_order(orders[index])
             return 'committed'
-        except movement.Refused as refusal:
+        except common.Refused as refusal:
             return ' '.join(refusal.messages)
 
     results = run_together(commit)

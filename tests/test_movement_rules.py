@@ -4,8 +4,9 @@ import datetime
 import pytest
 
 from models import Membership, Order, OrderLine, Organisation, Region, SchoolYear
+from services.registry import people
 from services import movement
-from services.movement import Refused
+from services.common import Refused
 from tests import factories
 from tests.movement_builders import association, child, committed, day, draft, program
 
@@ -435,10 +436,10 @@ def test_a_new_child_reuses_the_registry_record(region):
     values, _, _ = movement.parse_new_child({'surname': 'елкина', 'name': 'Анна', 'patronymic': 'Сергеевна',
                                               'birth_date': '2015-03-01', 'gender': 'F'})
     values['surname'] = 'Елкина'
-    person, created = movement.find_or_create_child(values)
+    person, created = people.find_or_create_child(values)
     assert person.id == existing.id and created is False
     values['birth_date'] = datetime.date(2015, 3, 2)
-    assert movement.find_or_create_child(values)[1] is True
+    assert people.find_or_create_child(values)[1] is True
 
 
 # --- What a commit re-checks (issue 10) --------------------------------------------

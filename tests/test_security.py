@@ -147,11 +147,11 @@ def test_logs_never_contain_the_password(client, region, caplog):
 
 def test_signed_in_user_sees_503_when_the_session_store_fails(admin_client, monkeypatch):
     from peewee import OperationalError
-    from models import WebSession
+    import web
 
     def unavailable(*args, **kwargs):
         raise OperationalError('server closed the connection unexpectedly')
-    monkeypatch.setattr(WebSession, 'with_user', unavailable)
+    monkeypatch.setattr(web.session_with_user, 'first', unavailable)
     response = admin_client.get('/')
     assert response.status_code == 503 and 'База данных не отвечает' in response.get_data(as_text=True)
     monkeypatch.undo()

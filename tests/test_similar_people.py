@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from models import Membership
-from services.similar_people import Incoming, find_similar, fold, from_latin
+from services.registry.similar_people import Incoming, find_similar, fold, from_latin
 from tests import factories
 
 BIRTH = datetime.date(2014, 4, 7)

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from services.esia import errors, gost, messages, tokens
-from services.normalize import digits_key
+from keys import digits_key
 
 MAX_ANSWER = 256 * 1024
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from peewee import PostgresqlDatabase, Value, ValuesList, fn
 from rapidfuzz.distance import JaroWinkler
 
 from models import DOCUMENT_KINDS, IdentityDocument, Membership, Organisation, Person, db
-from services.normalize import digits_key, document_key, name_key, prefix_upper_bound
+from keys import digits_key, document_key, name_key, prefix_upper_bound
 
 MIN_SCORE = 72       # candidates below are not shown
 LIMIT = 5            # candidates per row

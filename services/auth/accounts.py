@@ -8,7 +8,7 @@ from peewee import Case, fn
 
 from models import Organisation, PasswordReset, User, UserRole, WebSession, db, utcnow
 from services.esia import policy as sign_in_policy
-from services.passwords import hash_password, verify_password
+from services.auth.passwords import hash_password, verify_password
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = datetime.timedelta(minutes=15)

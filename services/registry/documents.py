@@ -1,7 +1,7 @@
 """Validation of СНИЛС, identity documents and names, exactly as the region defines them."""
 import re
 
-from services.normalize import digits_key
+from keys import digits_key
 
 _BIRTH_SERIES = re.compile(r'^[IVXLCDM]{1,6}-[А-ЯЁ]{2}$')
 _SIX_DIGITS = re.compile(r'^\d{6}$')

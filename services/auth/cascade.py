@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS, Municipality,
                     Organisation, Region, Settlement)
-from services.normalize import name_key
+from keys import name_key
 
 ORGANISATION_LIST_LIMIT = 200
 _QUERY_JUNK = re.compile(r'[^0-9a-zа-я «»"\'.№-]+')
