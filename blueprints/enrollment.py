@@ -5,6 +5,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
+from services import paging
 from services import registry_search as rs
 from services.common import Refused
 from services.movement import order_title
@@ -72,7 +73,7 @@ def search(order):
     selected = rs.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = rs.page_of(rs.search_people(filters), filters.page, filters.size,
+        page = paging.page_of(rs.search_people(filters), filters.page, filters.size,
                           rs.search_people(filters, for_count=True))
         rows = rs.child_rows(page.rows, order, g.organisation, selected, target)
         _audit_search('search', order, filters, page)
@@ -93,7 +94,7 @@ def pool(order):
     filters = rs.parse_pool(request.args, region)
     targets, target = _targets(request.args)
     selected = rs.selected_ids(current_user.id, order)
-    page = rs.page_of_ids(rs.pool_departures(filters, region), filters.page, filters.size,
+    page = paging.page_of_ids(rs.pool_departures(filters, region), filters.page, filters.size,
                           rs.pool_rows, rs.POOL_LOOKAHEAD)
     rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected, target,
                          documents=False, extras=page.rows)
@@ -116,7 +117,7 @@ def other_organisations(order):
     selected = rs.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = rs.page_of(rs.others_members(filters, region, own), filters.page, filters.size,
+        page = paging.page_of(rs.others_members(filters, region, own), filters.page, filters.size,
                           rs.others_members(filters, region, own, for_count=True))
         rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected,
                              target, documents=False, extras=page.rows)

@@ -25,12 +25,11 @@ from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS,
                     WITHDRAWAL_REASONS, Association, EnrollmentSelection,
                     IdentityDocument, Membership, Municipality, Order, OrderLine, Organisation,
                     Person, Program, Region, SchoolYear, Settlement, db)
+from services.paging import PAGE_SIZES
 from services.registry.documents import format_snils, normalise_birth_certificate_series
 from services.movement import staff_among
 from keys import digits_key, document_key, name_key, prefix_upper_bound
 
-PAGE_SIZES = (10, 20, 50, 100)
-COUNT_CAP = 1000  # beyond this the pager says «более 1000» instead of counting on
 POOL_LOOKAHEAD = 2  # pages of the pool counted past the current one
 ORGANISATION_CHOICES_LIMIT = 50
 TARGET_CHOICES_LIMIT = 30
@@ -590,65 +589,6 @@ def _narrow_by_place(organisations, f):
     if f.org_kind:
         organisations = organisations.where(Organisation.kind == f.org_kind)
     return organisations
-
-
-# --- Paging ---------------------------------------------------------------------------
-
-@dataclass
-class Page:
-    rows: list
-    number: int
-    size: int
-    total: int  # at most cap + 1
-    capped: bool
-    cap: int = COUNT_CAP
-
-    @property
-    def last(self):
-        return max(1, -(-min(self.total, self.cap) // self.size))
-
-    @property
-    def first_index(self):
-        return (self.number - 1) * self.size + 1
-
-    def links(self, window=2):
-        """Page numbers with None for a gap: 1 2 3 … 20."""
-        shown = {1, self.last} | set(range(self.number - window, self.number + window + 1))
-        numbers = sorted(n for n in shown if 1 <= n <= self.last)
-        result, previous = [], 0
-        for n in numbers:
-            if n - previous > 1:
-                result.append(None)
-            result.append(n)
-            previous = n
-        return result
-
-
-def page_of(query, number, size, count_query=None):
-    """One page of ``query``; the count stops at a cap so it stays cheap.
-
-    The count keeps the query's order: with it the planner walks the same index as the
-    page and stops at the cap, instead of scanning the table for a broad filter.
-    """
-    counted = query if count_query is None else count_query  # `or` would run the query
-    total = counted.limit(COUNT_CAP + 1).count()
-    last = max(1, -(-min(total, COUNT_CAP) // size))
-    number = min(number, last)
-    rows = list(query.offset((number - 1) * size).limit(size)) if total else []
-    return Page(rows=rows, number=number, size=size, total=total, capped=total > COUNT_CAP)
-
-
-def page_of_ids(ids_of, number, size, load, lookahead):
-    """One page of a list whose every row costs a filtered index step (the pool): the ids up to
-    ``lookahead`` pages past this one are read once (``ids_of(limit)``), giving both the count
-    and the page, and ``load`` turns the page's ids into the rows shown, in order."""
-    cap = min(COUNT_CAP, (number + lookahead) * size)
-    ids = ids_of(cap + 1)
-    last = max(1, -(-min(len(ids), cap) // size))
-    number = min(number, last)
-    shown = ids[(number - 1) * size:number * size]
-    return Page(rows=load(shown) if shown else [], number=number, size=size, total=len(ids),
-                capped=len(ids) > cap, cap=cap)
 
 
 # --- What a page shows about its children (a fixed number of queries) -----------------
