@@ -18,7 +18,7 @@ from compiled import compiled
 from models import Organisation, Role, SchoolYear, User, UserRole, db
 from services.esia import client as esia_client, settings as esia_settings
 from web import (DatabaseSessionInterface, IdConverter, Request, StatementDeadline, carries_nul,
-                 static_version)
+                 htmx_redirect, static_version)
 
 csrf = CSRFProtect()
 compress = Compress()
@@ -192,7 +192,7 @@ def _register_request_hooks(app):
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         if request.headers.get('HX-Request'):
-            return '', 401, {'HX-Redirect': url_for('auth.login')}
+            return htmx_redirect(url_for('auth.login'), 401)
         return login_manager.unauthorized()
 
     @app.before_request
@@ -229,8 +229,9 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import auth, enrollment, esia, health, home, imports, movement, programs
-    for blueprint in (auth.bp, enrollment.bp, esia.bp, health.bp, home.bp, imports.bp, movement.bp, programs.bp):
+    from blueprints import auth, enrollment, esia, health, home, imports, inbox, movement, programs
+    for blueprint in (auth.bp, enrollment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
+                      programs.bp):
         app.register_blueprint(blueprint)
 
 

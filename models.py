@@ -20,7 +20,7 @@ from playhouse.pool import PooledPostgresqlDatabase
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, PostgresqlDatabase, SqliteDatabase,
-    TextField, AutoField, OperationalError,
+    TextField, AutoField, OperationalError, fn,
 )
 
 from keys import name_key, digits_key, document_key
@@ -392,9 +392,17 @@ class Person(BaseModel):
         known = self.id is not None
         saved = super().save(*args, **kwargs)
         if known:
-            (Membership.update(surname_key=self.surname_key, gender=self.gender)
-             .where(Membership.person == self.id).execute())
+            Membership.copy_person_keys([self.id])
         return saved
+
+    @classmethod
+    def mark_staff(cls, person_ids=None):
+        """``is_staff``, its one writer: true while the person has an employment not dismissed
+        (the registry's screens never list them as children)."""
+        works = (Employment.select(Employment.id)
+                 .where(Employment.person == cls.id, Employment.dismissed_on.is_null()))
+        query = cls.update(is_staff=fn.EXISTS(works))
+        return (query if person_ids is None else query.where(cls.id.in_(list(person_ids)))).execute()
 
 
 DOCUMENT_KINDS = {
@@ -454,10 +462,9 @@ class Employment(BaseModel):
     class Meta:
         indexes = ((('organisation', 'dismissed_on'), False),)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs):  # hiring and dismissal both pass here
         saved = super().save(*args, **kwargs)
-        Person.update(is_staff=True).where(Person.id == self.person_id,
-                                           Person.is_staff == False).execute()  # noqa: E712
+        Person.mark_staff([self.person_id])
         return saved
 
 
@@ -648,16 +655,33 @@ class Membership(BaseModel):
     end_kind = CharField(max_length=16, default='')  # withdrawal / graduation / transfer…
     end_reason = CharField(max_length=32, default='')
     destination = CharField(max_length=500, default='')
-    # The child's (Person.save keeps them current): the pool and other organisations' lists
+    # The child's, copied by copy_person_keys alone: the pool and other organisations' lists
     # filter and count memberships without a join.
     surname_key = CharField(max_length=100, default='')
     gender = CharField(max_length=1, default='')
 
     def save(self, *args, **kwargs):
-        if not self.surname_key:
-            self.surname_key, self.gender = (Person.select(Person.surname_key, Person.gender)
-                                             .where(Person.id == self.person_id).tuples().get())
-        return super().save(*args, **kwargs)
+        new = self.id is None
+        saved = super().save(*args, **kwargs)
+        if new:
+            Membership.copy_person_keys([self.person_id])
+        return saved
+
+    @classmethod
+    def keys_of(cls, person_id):
+        """The copy for a membership being inserted in bulk: subqueries of the child's row."""
+        return {name: Person.select(getattr(Person, name)).where(Person.id == person_id)
+                for name in ('surname_key', 'gender')}
+
+    @classmethod
+    def copy_person_keys(cls, person_ids=None):
+        """The child's surname key and gender onto their memberships (with ``keys_of``, the
+        copy's only writers)."""
+        query = (cls.update(surname_key=Person.surname_key, gender=Person.gender)
+                 .from_(Person).where(cls.person == Person.id))
+        if person_ids is not None:
+            query = query.where(Person.id.in_(list(person_ids)))
+        return query.execute()
 
     class Meta:
         indexes = (
@@ -766,8 +790,6 @@ IMPORT_STATUSES = {
     'failed': 'Ошибка',
     'cancelled': 'Отменён',
 }
-IMPORT_ACTIVE_STATUSES = ('validated', 'queued', 'matching', 'resolving', 'commit_queued',
-                          'committing', 'undoing', 'cancelling')
 
 
 class ImportJob(BaseModel):

@@ -8,7 +8,7 @@ import os
 import secrets
 
 import flask
-from flask import abort, g, render_template, request
+from flask import abort, g, redirect, render_template, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import current_user
 from werkzeug.datastructures import CallbackDict, ImmutableMultiDict
@@ -200,9 +200,20 @@ def wants_fragment():
 
 
 def render(page, fragment, **context):
-    """Render the whole page, or only its partial for htmx; the response varies on HX-Request."""
+    """Render the whole page, or only its partial for htmx with the flashes out of band; the
+    response varies on HX-Request."""
     g.varies_on_hx = True
-    return render_template(fragment if wants_fragment() else page, **context)
+    if not wants_fragment() or fragment == page:  # a whole page carries its own flashes
+        return render_template(page if not wants_fragment() else fragment, **context)
+    return render_template(fragment, **context) + render_template('_flashes.html', oob=True)
+
+
+def htmx_redirect(url, status=200):
+    """Send the browser to ``url``: htmx follows HX-Redirect (a fetch would swap the page in),
+    a plain form or link follows a 303."""
+    if request.headers.get('HX-Request'):
+        return '', status, {'HX-Redirect': url}
+    return redirect(url, 303)
 
 
 # --- Current organisation and rights ------------------------------------------

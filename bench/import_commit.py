@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import models  # noqa: E402
 from models import (Association, ImportJob, ImportRow, Order, OrderLine, Organisation, Person,  # noqa: E402
                     Program, Region, SchoolYear, db)
-from services import common, import_jobs  # noqa: E402
+from services import common, imports  # noqa: E402
 from services.registry import people  # noqa: E402
 
 SURNAMES = ['Иванова', 'Петрова', 'Сидорова', 'Орлова', 'Белова', 'Соколова', 'Ёлкина', 'Козлова']
@@ -111,7 +111,7 @@ def main():
     writer = threading.Thread(target=other_users_writes, args=(neighbour, stop, latencies))
     writer.start()
     started = time.perf_counter()
-    job = import_jobs.run_job(job.id, 'bench')
+    job = imports.run_job(job.id, 'bench')
     seconds = time.perf_counter() - started
     stop.set()
     writer.join()

@@ -260,7 +260,7 @@ def incoming(rows):
 def as_xlsx(rows, association='1а Бисер'):
     """The rows typed into the short template (the file an administrator uploads)."""
     from openpyxl import load_workbook
-    from services.import_template import build_template
+    from services.imports import build_template
     book = load_workbook(io.BytesIO(build_template('short', [association])))
     sheet = book['Ученики']
     for r, row in enumerate(rows, start=4):

@@ -84,10 +84,10 @@ def measure(url, path):
     """The worker's part, in its own process: prints a JSON line of timings and peak memory."""
     from app import create_app
     from models import ImportJob, Organisation, UserRole, User
-    from services import import_jobs, import_parser
+    from services import imports
     app = create_app({'DATABASE_URL': url, 'SECRET_KEY': 'bench', 'TESTING': True,
                       'WTF_CSRF_ENABLED': False, 'SESSION_COOKIE_SECURE': False})
-    import_jobs.BACKGROUND_FROM = 10 ** 9  # measure the search itself, not the polling interval
+    imports.jobs.BACKGROUND_FROM = 10 ** 9  # measure the search itself, not the polling interval
     with open(path, 'rb') as fh:
         data = fh.read()
     with app.app_context():
@@ -96,9 +96,9 @@ def measure(url, path):
         # The bench signs in with a password; the region's ЕСИА-only date would refuse staff.
         models.Region.update(esia_only_since=datetime.date(2100, 1, 1)).where(
             models.Region.id == org.region_id).execute()
-        associations = import_jobs.organisation_associations(org, None)
+        associations = imports.organisation_associations(org, None)
         started = time.perf_counter()
-        import_parser.parse_file('bench.xlsx', data, associations)
+        imports.parse_file('bench.xlsx', data, associations)
         parse_only = time.perf_counter() - started
     client = app.test_client()
     client.post('/login', data={'login': LOGIN, 'password': PASSWORD, 'organisation': org.id})

@@ -34,8 +34,7 @@ import models  # noqa: E402
 from peewee import fn  # noqa: E402
 from models import (IdentityDocument, Membership, Order, Organisation, Person, SchoolYear,  # noqa: E402
                     User, UserRole)
-from services import paging  # noqa: E402
-from services import registry_search as rs  # noqa: E402
+from services import enrollment, paging  # noqa: E402
 
 KINDS = [
     ('surname', 'surname prefix'),
@@ -152,24 +151,25 @@ def service_search(kind, args, order, home, admin):
     """The registry queries of one search, exactly as the view runs them (no HTTP, no template)."""
     region = home.region_id
     if kind in ('surname', 'full', 'snils', 'document'):
-        filters, errors = rs.parse_search(args)
+        filters, errors = enrollment.parse_search(args)
         assert not errors, errors
-        page = paging.page_of(rs.search_people(filters), 1, filters.size,
-                          rs.search_people(filters, for_count=True))
+        page = paging.page_of(enrollment.search_people(filters), 1, filters.size,
+                              enrollment.search_people(filters, for_count=True))
         people = page.rows
         documents = True
     elif kind == 'pool':
-        filters = rs.parse_pool(args, region)
-        page = paging.page_of_ids(rs.pool_departures(filters, region), 1, filters.size, rs.pool_rows,
-                              rs.POOL_LOOKAHEAD)
+        filters = enrollment.parse_pool(args, region)
+        page = paging.page_of_ids(enrollment.pool_departures(filters, region), 1, filters.size,
+                                  enrollment.pool_rows, enrollment.POOL_LOOKAHEAD)
         people, documents = [m.person for m in page.rows], False
     else:
-        filters = rs.parse_others(args, region, home.id)
-        page = paging.page_of(rs.others_members(filters, region, home.id), 1, filters.size,
-                          rs.others_members(filters, region, home.id, for_count=True))
+        filters = enrollment.parse_others(args, region, home.id)
+        page = paging.page_of(enrollment.others_members(filters, region, home.id), 1, filters.size,
+                              enrollment.others_members(filters, region, home.id, for_count=True))
         people, documents = [m.person for m in page.rows], False
-    rows = rs.child_rows(people, order, home, rs.selected_ids(admin.id, order), None, documents=documents,
-                         extras=page.rows if kind in ('pool', 'others') else None)
+    rows = enrollment.child_rows(people, order, home, enrollment.selected_ids(admin.id, order), None,
+                                 documents=documents,
+                                 extras=page.rows if kind in ('pool', 'others') else None)
     return len(rows)
 
 

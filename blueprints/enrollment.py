@@ -1,14 +1,13 @@
 """Enrolment from the registry: search, the pool of graduates and departed, other organisations,
 and the selection that survives paging and filters until it is added to a draft order."""
+import functools
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from services import paging
-from services import registry_search as rs
+from services import enrollment, movement, paging
 from services.common import Refused
-from services.movement import order_title
 from web import audit_event, has_right, render, requires_right, wants_fragment
 
 bp = Blueprint('enrollment', __name__, url_prefix='/enrollment')
@@ -18,39 +17,43 @@ SCREENS = {'search': 'enrollment.search', 'pool': 'enrollment.pool',
            'others': 'enrollment.other_organisations'}
 
 
-def _draft(order_id):
-    """The current organisation's draft enrolment order, or a redirect explaining why not."""
-    found = rs.order_of(g.organisation.id, order_id)
-    if not found:
-        abort(404)
-    order = found[0]
-    if order.kind != 'enrolment' or order.status != 'draft':
-        flash(f'Приказ {order_title(order)} — не черновик приказа о зачислении: детей из регистра '
-              'добавляют только в такой. Создайте приказ о зачислении.', 'error')
-        return order, redirect(url_for('movement.order', order_id=order.id), 303)
-    return order, None
+def draft_order(view):
+    """Passes the view the current organisation's draft enrolment order named by ``order_id``;
+    another organisation's order is a 404, any other order a redirect explaining why."""
+    @functools.wraps(view)
+    def wrapper(order_id):
+        order = enrollment.order_of.first(g.organisation.id, order_id)
+        if order is None:
+            abort(404)
+        if order.kind != 'enrolment' or order.status != 'draft':
+            flash(f'Приказ {movement.order_title(order)} — не черновик приказа о зачислении: '
+                  'детей из регистра добавляют только в такой. Создайте приказ о зачислении.',
+                  'error')
+            return redirect(url_for('movement.order', order_id=order.id), 303)
+        return view(order)
+    return wrapper
 
 
 def _targets(args):
     """The объединения listed in «Зачислить в объединение» (narrowed by ``to_q``), and the one
     chosen (``to``), if any."""
-    targets = rs.enrolment_targets(g.organisation, args.get('to_q', ''), args.get('to'))
-    return targets, rs.enrolment_target(targets[0], args.get('to'))
+    targets = enrollment.enrolment_targets(g.organisation, args.get('to_q', ''), args.get('to'))
+    return targets, enrollment.enrolment_target(targets[0], args.get('to'))
 
 
 def _context(order, screen, targets, target, selected=None):
     if selected is None:
-        selected = rs.selected_ids(current_user.id, order)
+        selected = enrollment.selected_ids(current_user.id, order)
     return dict(order=order, screen=screen, target=target, targets=targets[0],
                 more_targets=targets[1], targets_typed=request.args.get('to_q', '').strip()[:100],
                 selected_count=len(selected),
-                can_see_pool=has_right('pool'), order_title=order_title(order))
+                can_see_pool=has_right('pool'), order_title=movement.order_title(order))
 
 
 def _page_url(endpoint, order, filters, target):
     """URLs of the same list with some filters changed (letters, pages): the route is built
     once, the query string per link."""
-    base = url_for(endpoint, order=order.id)
+    base = url_for(endpoint, order_id=order.id)
     extra = {'to': target.id} if target else {}
     return lambda **changes: f'{base}?{urlencode({**filters.args(**changes), **extra})}'
 
@@ -62,20 +65,18 @@ def _audit_search(screen, order, filters, page):
                         f'found={f"{page.cap}+" if page.capped else page.total} shown={shown or "-"}')
 
 
-@bp.get('/orders/<int:order>/search')
+@bp.get('/orders/<int:order_id>/search')
 @can_edit
+@draft_order
 def search(order):
-    order, done = _draft(order)
-    if done:
-        return done
-    filters, errors = rs.parse_search(request.args)
+    filters, errors = enrollment.parse_search(request.args)
     targets, target = _targets(request.args)
-    selected = rs.selected_ids(current_user.id, order)
+    selected = enrollment.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = paging.page_of(rs.search_people(filters), filters.page, filters.size,
-                          rs.search_people(filters, for_count=True))
-        rows = rs.child_rows(page.rows, order, g.organisation, selected, target)
+        page = paging.page_of(enrollment.search_people(filters), filters.page, filters.size,
+                              enrollment.search_people(filters, for_count=True))
+        rows = enrollment.child_rows(page.rows, order, g.organisation, selected, target)
         _audit_search('search', order, filters, page)
     return render('enrollment/search.html', 'enrollment/_search.html',
                   filters=filters, errors=errors, results=page, rows=rows,
@@ -83,78 +84,75 @@ def search(order):
                   **_context(order, 'search', targets, target, selected))
 
 
-@bp.get('/orders/<int:order>/pool')
+@bp.get('/orders/<int:order_id>/pool')
 @can_edit
 @requires_right('pool')
+@draft_order
 def pool(order):
-    order, done = _draft(order)
-    if done:
-        return done
     region = g.organisation.region_id
-    filters = rs.parse_pool(request.args, region)
+    filters = enrollment.parse_pool(request.args, region)
     targets, target = _targets(request.args)
-    selected = rs.selected_ids(current_user.id, order)
-    page = paging.page_of_ids(rs.pool_departures(filters, region), filters.page, filters.size,
-                          rs.pool_rows, rs.POOL_LOOKAHEAD)
-    rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected, target,
-                         documents=False, extras=page.rows)
+    selected = enrollment.selected_ids(current_user.id, order)
+    page = paging.page_of_ids(enrollment.pool_departures(filters, region), filters.page,
+                              filters.size, enrollment.pool_rows, enrollment.POOL_LOOKAHEAD)
+    rows = enrollment.child_rows([m.person for m in page.rows], order, g.organisation, selected,
+                                 target, documents=False, extras=page.rows)
     _audit_search('pool', order, filters, page)
     return render('enrollment/pool.html', 'enrollment/_pool.html',
-                  filters=filters, results=page, rows=rows, choices=rs.pool_choices(filters, region),
+                  filters=filters, results=page, rows=rows,
+                  choices=enrollment.pool_choices(filters, region),
                   page_url=_page_url('enrollment.pool', order, filters, target),
                   **_context(order, 'pool', targets, target, selected))
 
 
-@bp.get('/orders/<int:order>/other-organisations')
+@bp.get('/orders/<int:order_id>/other-organisations')
 @can_edit
+@draft_order
 def other_organisations(order):
-    order, done = _draft(order)
-    if done:
-        return done
     region, own = g.organisation.region_id, g.organisation.id
-    filters = rs.parse_others(request.args, region, own)
+    filters = enrollment.parse_others(request.args, region, own)
     targets, target = _targets(request.args)
-    selected = rs.selected_ids(current_user.id, order)
+    selected = enrollment.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = paging.page_of(rs.others_members(filters, region, own), filters.page, filters.size,
-                          rs.others_members(filters, region, own, for_count=True))
-        rows = rs.child_rows([m.person for m in page.rows], order, g.organisation, selected,
-                             target, documents=False, extras=page.rows)
+        page = paging.page_of(enrollment.others_members(filters, region, own), filters.page,
+                              filters.size,
+                              enrollment.others_members(filters, region, own, for_count=True))
+        rows = enrollment.child_rows([m.person for m in page.rows], order, g.organisation,
+                                     selected, target, documents=False, extras=page.rows)
         _audit_search('others', order, filters, page)
     return render('enrollment/others.html', 'enrollment/_others.html',
-                  filters=filters, results=page, rows=rows, choices=rs.others_choices(filters, region, own),
+                  filters=filters, results=page, rows=rows,
+                  choices=enrollment.others_choices(filters, region, own),
                   page_url=_page_url('enrollment.other_organisations', order, filters, target),
                   **_context(order, 'others', targets, target, selected))
 
 
-@bp.post('/orders/<int:order>/selection')
+@bp.post('/orders/<int:order_id>/selection')
 @can_edit
+@draft_order
 def selection(order):
-    order, done = _draft(order)
-    if done:
-        return done
     source, back = request.form.get('source', ''), dict(parse_qsl(request.form.get('back', '')))
     if source == 'pool' and not has_right('pool'):
         audit_event('access_denied', object_type='right', object_id='pool', result='denied')
         abort(403)
     try:
-        filters = rs.screen_filters(source, back, g.organisation)
-        count, refused = rs.sync_selection(
+        filters = enrollment.screen_filters(source, back, g.organisation)
+        count, refused = enrollment.sync_selection(
             current_user.id, order, request.form.getlist('shown', type=int),
             request.form.getlist('person', type=int), source, filters, g.organisation)
-    except rs.SelectionRefused as refusal:
+    except enrollment.SelectionRefused as refusal:
         _audit_refused(order, source, str(refusal))
         flash(str(refusal), 'error')
         if wants_fragment():
-            return _ticked(order, rs.selection_count(current_user.id, order), back)
-        return redirect(url_for('enrollment.selected', order=order.id), 303)
+            return _ticked(order, enrollment.selection_count(current_user.id, order), back)
+        return redirect(url_for('enrollment.selected', order_id=order.id), 303)
     if refused:
         _audit_refused(order, source, f'refused={",".join(map(str, sorted(refused)))}')
-        flash(rs.refused_ticks(source, len(refused)), 'error')
+        flash(enrollment.refused_ticks(source, len(refused)), 'error')
     if wants_fragment():
         return _ticked(order, count, back)
-    return redirect(url_for(SCREENS[source], order=order.id, **_screen_args(filters, back)), 303)
+    return redirect(url_for(SCREENS[source], order_id=order.id, **_screen_args(filters, back)), 303)
 
 
 def _ticked(order, count, back):
@@ -169,58 +167,52 @@ def _audit_refused(order, source, details):
 
 
 def _screen_args(filters, back):
-    """The screen's query string rebuilt from its own filters: unknown keys (``order=1``) are
+    """The screen's query string rebuilt from its own filters: unknown keys (``order_id=1``) are
     dropped; the chosen объединение stays."""
     return {**filters.args(page=filters.page), **{k: back[k] for k in ('to', 'to_q') if back.get(k)}}
 
 
-@bp.get('/orders/<int:order>/selected')
+@bp.get('/orders/<int:order_id>/selected')
 @can_edit
+@draft_order
 def selected(order):
-    order, done = _draft(order)
-    if done:
-        return done
     targets, target = _targets(request.args)
-    people = rs.selected_people(current_user.id, order)
-    blocked = rs.blockers(order, [p.id for p, _ in people], target) if people else {}
+    people = enrollment.selected_people(current_user.id, order)
+    blocked = enrollment.blockers(order, [p.id for p, _ in people], target) if people else {}
     return render('enrollment/selected.html', 'enrollment/selected.html',
                   people=people, blocked=blocked, **_context(order, 'selected', targets, target))
 
 
-@bp.post('/orders/<int:order>/selected/remove')
+@bp.post('/orders/<int:order_id>/selected/remove')
 @can_edit
+@draft_order
 def selected_remove(order):
-    order, done = _draft(order)
-    if done:
-        return done
     everyone = request.form.get('all') == '1'
-    removed = rs.unselect(current_user.id, order,
-                          None if everyone else request.form.getlist('person', type=int))
+    removed = enrollment.unselect(current_user.id, order,
+                                  None if everyone else request.form.getlist('person', type=int))
     flash('Список выбранных очищен.' if everyone else f'Убрано из выбранных: {removed}.', 'ok')
-    return redirect(url_for('enrollment.selected', order=order.id,
+    return redirect(url_for('enrollment.selected', order_id=order.id,
                             **({'to': request.form['to']} if request.form.get('to') else {})), 303)
 
 
-@bp.post('/orders/<int:order>/selected/add')
+@bp.post('/orders/<int:order_id>/selected/add')
 @can_edit
+@draft_order
 def selected_add(order):
-    order, done = _draft(order)
-    if done:
-        return done
     target = _targets(request.form)[1]
-    back = url_for('enrollment.selected', order=order.id, **({'to': target.id} if target else {}))
+    back = url_for('enrollment.selected', order_id=order.id, **({'to': target.id} if target else {}))
     if target is None:
         flash('Выберите объединение, в которое зачислить выбранных учащихся.', 'error')
         return redirect(back, 303)
     try:
-        result = rs.add_selection_to_order(current_user.id, order, target)
-    except (Refused, rs.SelectionRefused) as refusal:
+        result = enrollment.add_selection_to_order(current_user.id, order, target)
+    except (Refused, enrollment.SelectionRefused) as refusal:
         flash(str(refusal), 'error')
         return redirect(back, 303)
     if result.added:
         audit_event('order_lines_added', object_type='order', object_id=order.id,
                     details=f'source=registry added={len(result.added)} refused={len(result.refusals)}')
-        flash(f'Добавлено в приказ {order_title(order)}: {len(result.added)}.', 'ok')
+        flash(f'Добавлено в приказ {movement.order_title(order)}: {len(result.added)}.', 'ok')
     for message in list(result.refusals.values()) + result.warnings:
         flash(message, 'error' if message in result.refusals.values() else 'warn')
     if result.refusals:

@@ -1,19 +1,18 @@
 """«Импорт учеников»: templates, upload, validation report, «Поиск похожих пользователей
-системы», commit into the draft enrolment order; the inbox of departure requests."""
+системы» (with «Запросить выбытие» to another organisation), commit into the draft enrolment order."""
+import functools
 import io
 import json
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, request, send_file,
                    url_for)
 from flask_login import current_user
-from peewee import fn
 
-from compiled import compiled
-from models import ImportJob, ImportRow, Message, Order, Organisation, Person, utcnow
-from services import import_jobs, import_template
+from models import ImportJob, ImportRow, Message, Order, Organisation, Person
+from services import imports, paging
+from services.imports import ImportRefused
 from services.registry import documents
-from services.import_parser import ImportRefused
-from web import audit_event, has_right, render, requires_right
+from web import audit_event, render, requires_right
 
 bp = Blueprint('imports', __name__, url_prefix='/imports')
 PAGE_SIZE = 100
@@ -28,7 +27,7 @@ def _configure(state):
     @app.before_request
     def _start_import_worker():
         if app.config['IMPORT_WORKER']:
-            import_jobs.start_worker()
+            imports.start_worker()
 
 
 @bp.app_template_filter('ru_iso_date')
@@ -40,22 +39,6 @@ def ru_iso_date(value):
 @bp.app_template_filter('snils_format')
 def snils_format(value):
     return documents.format_snils(value)
-
-
-@bp.app_context_processor
-def inbox_counter():
-    def unread():
-        if g.get('organisation') is None or not has_right('movement_book', 'edit'):
-            return 0
-        return _unread_messages.scalar(g.organisation.id)
-    return {'inbox_unread': unread}
-
-
-@compiled
-def _unread_messages(organisation_id):  # on every page's header
-    return (Message.select(fn.COUNT(Message.id))
-            .where(Message.recipient_organisation == organisation_id, Message.read_at.is_null())
-            .tuples())
 
 
 def _job_or_404(job_id):
@@ -76,20 +59,20 @@ def _order_or_none(order_id):
 def start():
     recent = (ImportJob.select().where(ImportJob.organisation == g.organisation)
               .order_by(ImportJob.id.desc()).limit(20))
-    return render('imports/index.html', 'imports/_history.html', layouts=import_template.LAYOUTS,
-                  recent=recent, active=import_jobs.active_import(g.organisation),
+    return render('imports/index.html', 'imports/_history.html', layouts=imports.LAYOUTS,
+                  recent=recent, active=imports.active_import(g.organisation),
                   order=_order_or_none(request.args.get('order', type=int)))
 
 
 @bp.get('/templates/<variant>.xlsx')
 @requires_right('import_children')
 def template(variant):
-    if variant not in import_template.LAYOUTS:
+    if variant not in imports.LAYOUTS:
         abort(404)
-    names = [name for _, name in import_jobs.organisation_associations(g.organisation, g.school_year).values()]
-    data = import_template.build_template(variant, names)
+    names = [name for _, name in imports.organisation_associations(g.organisation, g.school_year).values()]
+    data = imports.build_template(variant, names)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=import_template.LAYOUTS[variant]['file_name'])
+                     download_name=imports.LAYOUTS[variant]['file_name'])
 
 
 @bp.post('/')
@@ -104,10 +87,10 @@ def upload():
     if len(data) > current_app.config.get('IMPORT_MAX_BYTES', 5 * 1024 * 1024):
         abort(413)
     try:
-        job = import_jobs.start_import(g.organisation, g.school_year, current_user, upload.filename,
-                                       data, order=order)
-    except import_jobs.ImportBusy:
-        active = import_jobs.active_import(g.organisation)
+        job = imports.start_import(g.organisation, g.school_year, current_user, upload.filename,
+                                   data, order=order)
+    except imports.ImportBusy:
+        active = imports.active_import(g.organisation)
         flash('В организации уже идёт импорт' + (f' файла «{active.file_name}»' if active else '')
               + '. Завершите или отмените его, затем загрузите новый файл.', 'error')
         return redirect(url_for('.start'), 303)
@@ -128,7 +111,7 @@ def show(job_id):
         return _report(job)
     if job.status == 'resolving':
         return _resolution(job)
-    if job.status in import_jobs.RUNNABLE:
+    if job.status in imports.RUNNABLE:
         return render('imports/progress.html', 'imports/_progress.html', job=job)
     return render('imports/result.html', 'imports/result.html', job=job,
                   rows=ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
@@ -136,33 +119,31 @@ def show(job_id):
 
 def _report(job):
     rows = list(ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
-    problems = [(r, import_jobs.issues_of(r)) for r in rows]
+    problems = [(r, imports.issues_of(r)) for r in rows]
     problems = [(r, issues) for r, issues in problems if issues]
     return render('imports/report.html', 'imports/report.html', job=job, problems=problems,
                   unknown=json.loads(job.unknown_columns or '[]'),
                   critical=sum(1 for r in rows if r.critical),
-                  clean=sum(1 for r, issues in [(r, import_jobs.issues_of(r)) for r in rows]
-                            if not import_jobs.row_has_errors(issues)))
+                  clean=sum(1 for r, issues in [(r, imports.issues_of(r)) for r in rows]
+                            if not imports.row_has_errors(issues)))
 
 
 def _resolution(job):
-    page = max(request.args.get('page', 1, type=int), 1)
-    query = import_jobs.rows_for_resolution(job)
-    total = query.count()
-    rows = list(query.paginate(page, PAGE_SIZE))
-    return render('imports/resolve.html', 'imports/_rows.html', job=job,
-                  rows=[(r, import_jobs.values_of(r), json.loads(r.candidates)) for r in rows],
-                  page_number=page, pages=max(1, -(-total // PAGE_SIZE)),
-                  undecided=import_jobs.undecided_count(job),
-                  orders=import_jobs.draft_enrolment_orders(g.organisation),
-                  decisions=import_jobs.DECISIONS)
+    number = max(request.args.get('page', 1, type=int), 1)
+    page = paging.page_of(imports.rows_for_resolution(job), number, PAGE_SIZE, cap=imports.MAX_ROWS)
+    return render('imports/resolve.html', 'imports/_rows.html', job=job, results=page,
+                  rows=[(r, imports.values_of(r), json.loads(r.candidates)) for r in page.rows],
+                  page_url=functools.partial(url_for, '.show', job_id=job.id),
+                  undecided=imports.undecided_count(job),
+                  orders=imports.draft_enrolment_orders(g.organisation),
+                  decisions=imports.DECISIONS)
 
 
 @bp.get('/<int:job_id>/progress')
 @requires_right('import_children')
 def progress(job_id):
     job = _job_or_404(job_id)
-    if job.status not in import_jobs.RUNNABLE:
+    if job.status not in imports.RUNNABLE:
         if request.headers.get('HX-Request'):
             return '', 200, {'HX-Redirect': url_for('.show', job_id=job.id)}
         return redirect(url_for('.show', job_id=job.id), 303)
@@ -174,21 +155,21 @@ def progress(job_id):
 def skip(job_id):
     job = _job_or_404(job_id)
     try:
-        job = import_jobs.choose_skip_mode(job, request.form.get('mode', ''))
+        job = imports.choose_skip_mode(job, request.form.get('mode', ''))
     except ImportRefused as refusal:
         flash(str(refusal), 'error')
         return redirect(url_for('.show', job_id=job.id), 303)
-    if not import_jobs.runs_in_background(job):
-        import_jobs.run_job(job.id)
+    if not imports.runs_in_background(job):
+        imports.run_job(job.id)
     return redirect(url_for('.show', job_id=job.id), 303)
 
 
 @bp.post('/<int:job_id>/cancel')
 @requires_right('import_children')
 def cancel(job_id):
-    job = import_jobs.cancel(_job_or_404(job_id))
-    if job.status == 'cancelling' and not import_jobs.runs_in_background(job):
-        job = import_jobs.run_job(job.id)
+    job = imports.cancel(_job_or_404(job_id))
+    if job.status == 'cancelling' and not imports.runs_in_background(job):
+        job = imports.run_job(job.id)
     audit_event('import_cancelled', object_type='import', object_id=job.id, result=job.status)
     if job.status == 'cancelled':
         flash('Импорт отменён: в регистре и приказе ничего из него не осталось.', 'ok')
@@ -205,7 +186,7 @@ def cancel(job_id):
 @requires_right('import_children')
 def rejected(job_id):
     job = _job_or_404(job_id)
-    data = import_template.rejected_workbook(import_jobs.rejected_rows(job))
+    data = imports.rejected_workbook(imports.rejected_rows(job))
     audit_event('import_rejected_export', object_type='import', object_id=job.id)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f'Отклонённые строки импорта {job.id}.xlsx')
@@ -222,13 +203,13 @@ def decide(job_id, row_id):
         flash(str(refusal), 'error')
     if request.headers.get('HX-Request'):
         return render('imports/_decided.html', 'imports/_decided.html', job=job,
-                      undecided=import_jobs.undecided_count(job))
+                      undecided=imports.undecided_count(job))
     return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')) + f'#row-{row_id}', 303)
 
 
 def _apply_choice(job, row_id, choice):
     decision, _, person = choice.partition(':')
-    import_jobs.decide(job, row_id, decision, int(person) if person.isdigit() else None)
+    imports.decide(job, row_id, decision, int(person) if person.isdigit() else None)
 
 
 @bp.post('/<int:job_id>/decisions')
@@ -248,12 +229,12 @@ def decisions(job_id):
     if request.form.get('action') != 'commit' or errors:
         return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
     try:
-        job = import_jobs.request_commit(job, _order_or_none(request.form.get('order', type=int)))
+        job = imports.request_commit(job, _order_or_none(request.form.get('order', type=int)))
     except ImportRefused as refusal:
         flash(str(refusal), 'error')
         return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
-    if not import_jobs.runs_in_background(job):
-        job = import_jobs.run_job(job.id)
+    if not imports.runs_in_background(job):
+        job = imports.run_job(job.id)
     audit_event('import_commit', object_type='import', object_id=job.id, result=job.status,
                 details=f'использовано: {job.used_count}, создано: {job.created_count}, '
                         f'проигнорировано: {job.ignored_count}')
@@ -267,13 +248,13 @@ def decisions(job_id):
 @requires_right('import_children')
 def print_view(job_id):
     job = _job_or_404(job_id)
-    rows = [(r, import_jobs.values_of(r), json.loads(r.candidates))
-            for r in import_jobs.rows_for_resolution(job)]
+    rows = [(r, imports.values_of(r), json.loads(r.candidates))
+            for r in imports.rows_for_resolution(job)]
     return render('imports/print.html', 'imports/print.html', job=job, rows=rows,
-                  decisions=import_jobs.DECISIONS)
+                  decisions=imports.DECISIONS)
 
 
-# --- «Запросить выбытие» and the inbox -----------------------------------------------
+# --- «Запросить выбытие»: a message to the organisation where the child is -----------
 
 @bp.post('/<int:job_id>/rows/<int:row_id>/departure')
 @requires_right('import_children')
@@ -303,31 +284,9 @@ def request_departure(job_id, row_id):
     return redirect(url_for('.show', job_id=job.id) + f'#row-{row_id}', 303)
 
 
-@bp.get('/inbox')
-@requires_right('movement_book', 'edit')
-def inbox():
-    messages = (Message.select(Message, Organisation)
-                .join(Organisation, on=Message.sender_organisation)
-                .where(Message.recipient_organisation == g.organisation)
-                .order_by(Message.created_at.desc()).limit(200))
-    return render('imports/inbox.html', 'imports/inbox.html', messages=messages)
-
-
-@bp.post('/inbox/<int:message_id>/read')
-@requires_right('movement_book', 'edit')
-def mark_read(message_id):
-    updated = (Message.update(read_at=utcnow())
-               .where(Message.id == message_id, Message.recipient_organisation == g.organisation,
-                      Message.read_at.is_null()).execute())
-    if not updated and not Message.select().where(
-            Message.id == message_id, Message.recipient_organisation == g.organisation).exists():
-        abort(404)
-    return redirect(url_for('.inbox'), 303)
-
-
 # --- A dedicated worker process: `flask --app app imports worker` -----------------------
 
 @bp.cli.command('worker')
 def worker_command():
     """Run import jobs in this process until stopped (instead of the in-app thread)."""
-    import_jobs.work_forever()
+    imports.work_forever()

@@ -1,5 +1,6 @@
 """Книга движения учащихся: the book, orders (приказы) and a child's movement card."""
 import datetime
+import functools
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
@@ -11,6 +12,7 @@ from services.registry import people
 from services import common
 from services import movement
 from services.common import Refused
+from services.paging import page_of
 from services.spreadsheets import attachment_disposition, workbook_bytes
 from web import audit_event, has_right, render, requires_right
 
@@ -22,30 +24,44 @@ bp.add_app_template_filter(common.ru_date, 'ru_date')
 bp.add_app_template_global(has_right, 'has_right')
 
 PRINT_ROW_LIMIT = 5000
-# The four ways of «Добавить учеников в приказ»; each becomes a link once its page exists.
+# The four ways of «Добавить учеников в приказ»: title, text, endpoint, right, the endpoint's
+# argument naming the order; each becomes a link once its page exists.
 ADD_WAYS = [
     ('Импорт учеников', 'Группа детей с полными данными из файла по шаблону; находит детей, '
-     'уже учащихся в школах и детских садах.', 'imports.start', 'import_children'),
+     'уже учащихся в школах и детских садах.', 'imports.start', 'import_children', 'order'),
     ('Поиск учащихся для зачисления', 'Один ребёнок из регистра региона по ФИО, дате рождения, '
-     'СНИЛС или документу.', 'enrollment.search', None),
+     'СНИЛС или документу.', 'enrollment.search', None, 'order_id'),
     ('Список выпускников и выбывших', 'Дети, выбывшие или выпущенные из организаций региона.',
-     'enrollment.pool', 'pool'),
+     'enrollment.pool', 'pool', 'order_id'),
     ('Список обучающихся в других ОО', 'Дети из списка другой организации, когда известны '
-     'только организация и ФИО.', 'enrollment.other_organisations', None),
+     'только организация и ФИО.', 'enrollment.other_organisations', None, 'order_id'),
 ]
-BOOK_COLUMNS = ['Дата движения', 'Приказ №', 'Дата приказа', 'Дата распорядительного акта',
-                'Вид движения', 'Учащийся', 'Дата рождения', 'Из объединения', 'В объединение',
-                'Причина выбытия', 'Куда выбыл']
-BOOK_WIDTHS = [14, 10, 14, 16, 30, 36, 14, 28, 28, 36, 30]
 
 
 # --- Lookups scoped to the current organisation (another's id is a 404) ----------
 
-def _order_or_404(order_id):
-    order = Order.get_or_none((Order.id == order_id) & (Order.organisation == g.organisation))
-    if order is None:
-        abort(404)
-    return order
+def organisation_order(view):
+    """The view gets the organisation's order named by ``<int:order_id>``."""
+    @functools.wraps(view)
+    def wrapper(order_id, **kwargs):
+        order = Order.get_or_none((Order.id == order_id) & (Order.organisation == g.organisation))
+        if order is None:
+            abort(404)
+        return view(order, **kwargs)
+    return wrapper
+
+
+def draft_order(view):
+    """The view gets the organisation's draft; a committed order sends back to its page."""
+    @organisation_order
+    @functools.wraps(view)
+    def wrapper(order, **kwargs):
+        if order.status != 'draft':
+            flash(f'Приказ {movement.order_title(order)} уже проведён: добавить в него учеников '
+                  'нельзя.', 'error')
+            return redirect(url_for('movement.order', order_id=order.id), 303)
+        return view(order, **kwargs)
+    return wrapper
 
 
 def _line_or_404(order, line_id):
@@ -98,12 +114,11 @@ def _all_associations():
 @can_view
 def book():
     filters = movement.parse_book_filters(request.args, g.organisation)
-    query = movement.book_lines(g.organisation, filters)
-    total = query.count()
-    lines = list(query.paginate(filters['page'], movement.BOOK_PAGE_SIZE))
-    pages = max((total + movement.BOOK_PAGE_SIZE - 1) // movement.BOOK_PAGE_SIZE, 1)
-    return render('movement/book.html', 'movement/_book.html', lines=lines, total=total,
-                  pages=pages, filters=filters, args=_filter_args(filters),
+    results = page_of(movement.book_lines(g.organisation, filters), filters['page'],
+                      movement.BOOK_PAGE_SIZE, cap=movement.BOOK_COUNT_CAP)
+    args = _filter_args(filters)
+    return render('movement/book.html', 'movement/_book.html', results=results, filters=filters,
+                  args=args, page_url=functools.partial(url_for, 'movement.book', **args),
                   associations=_all_associations(), kinds=ORDER_KINDS, reasons=WITHDRAWAL_REASONS,
                   period=movement.describe_period(movement.movement_period(g.organisation)),
                   can_edit=has_right('movement_book', 'edit'))
@@ -127,20 +142,12 @@ def book_export():
     filters = movement.parse_book_filters(request.args, g.organisation)
     lines = movement.book_lines(g.organisation, filters, newest_first=False)
     today = datetime.date.today()
-    data = workbook_bytes('Книга движения', BOOK_COLUMNS, (_book_row(line) for line in lines),
-                          BOOK_WIDTHS, heading=f'Книга движения учащихся: {g.organisation.short_name}')
+    data = workbook_bytes('Книга движения', movement.BOOK_COLUMNS,
+                          (movement.book_row(line) for line in lines), movement.BOOK_WIDTHS,
+                          heading=f'Книга движения учащихся: {g.organisation.short_name}')
     audit_event('movement_book_exported', object_type='organisation', object_id=g.organisation.id)
     return _xlsx(data, f'Книга движения учащихся {today:%d.%m.%Y}.xlsx',
                  f'movement-book-{today.isoformat()}.xlsx')
-
-
-def _book_row(line):
-    order = line.order
-    return [line.moved_on or order.act_date, order.number, order.document_date, order.act_date,
-            order.kind_label, line.person.full_name, line.person.birth_date,
-            line.association_from.name if line.association_from_id else '',
-            line.association_to.name if line.association_to_id else '',
-            WITHDRAWAL_REASONS.get(line.reason, ''), line.destination]
 
 
 def _xlsx(data, file_name, ascii_name):
@@ -212,8 +219,8 @@ def order_create():
 
 @bp.get('/orders/<int:order_id>')
 @can_view
-def order(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order(order):
     return _order_page(order)
 
 
@@ -229,8 +236,8 @@ def _order_page(order, errors=None, values=None, status=200, refusals=()):
 
 @bp.post('/orders/<int:order_id>/header')
 @can_edit
-def order_update(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order_update(order):
     values, errors = movement.parse_order_header(request.form, with_kind=False)
     if not errors:
         try:
@@ -246,8 +253,8 @@ def order_update(order_id):
 
 @bp.post('/orders/<int:order_id>/commit')
 @can_edit
-def order_commit(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order_commit(order):
     try:
         movement.commit_order(order, current_user.id, request.form.get('version', type=int))
     except Refused as error:
@@ -260,8 +267,8 @@ def order_commit(order_id):
 
 @bp.get('/orders/<int:order_id>/delete')
 @can_edit
-def order_delete_confirm(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order_delete_confirm(order):
     lines = list(movement.order_lines(order))
     return render_template('movement/delete.html', order=order, lines=lines, line=None,
                            problems=movement.deletion_problems(order, lines))
@@ -269,8 +276,8 @@ def order_delete_confirm(order_id):
 
 @bp.post('/orders/<int:order_id>/delete')
 @can_edit
-def order_delete(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order_delete(order):
     try:
         movement.delete_order(order)
     except Refused as error:
@@ -285,8 +292,8 @@ def order_delete(order_id):
 
 @bp.get('/orders/<int:order_id>/lines/<int:line_id>/delete')
 @can_edit
-def line_delete_confirm(order_id, line_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def line_delete_confirm(order, line_id):
     line = _line_or_404(order, line_id)
     return render_template('movement/delete.html', order=order, lines=[line], line=line,
                            problems=movement.deletion_problems(order, [line]))
@@ -294,8 +301,8 @@ def line_delete_confirm(order_id, line_id):
 
 @bp.post('/orders/<int:order_id>/lines/<int:line_id>/delete')
 @can_edit
-def line_delete(order_id, line_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def line_delete(order, line_id):
     line = _line_or_404(order, line_id)
     try:
         if order.status == 'draft':
@@ -318,8 +325,8 @@ def line_delete(order_id, line_id):
 
 @bp.get('/orders/<int:order_id>/print')
 @can_view
-def order_print(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order_print(order):
     audit_event('order_printed', object_type='order', object_id=order.id)
     return render_template('movement/order_print.html', order=order,
                            lines=list(movement.order_lines(order)), reasons=WITHDRAWAL_REASONS,
@@ -328,12 +335,13 @@ def order_print(order_id):
 
 @bp.get('/orders/<int:order_id>/export.xlsx')
 @can_view
-def order_export(order_id):
-    order = _order_or_404(order_id)
+@organisation_order
+def order_export(order):
     heading = (f'Приказ {movement.order_title(order)}: {order.kind_label.lower()} '
                f'({g.organisation.short_name})')
-    data = workbook_bytes('Приказ', BOOK_COLUMNS, (_book_row(line) for line in movement.order_lines(order)),
-                          BOOK_WIDTHS, heading=heading)
+    data = workbook_bytes('Приказ', movement.BOOK_COLUMNS,
+                          (movement.book_row(line) for line in movement.order_lines(order)),
+                          movement.BOOK_WIDTHS, heading=heading)
     audit_event('order_exported', object_type='order', object_id=order.id)
     day = order.document_date or datetime.date.today()
     return _xlsx(data, f'Приказ от {day:%d.%m.%Y} — {order.kind_label.lower()}.xlsx',
@@ -341,16 +349,6 @@ def order_export(order_id):
 
 
 # --- Adding children to a draft ---------------------------------------------------
-
-def _draft_or_redirect(order_id):
-    """(order, None) for a draft; (order, a redirect explaining why not) for a committed order."""
-    order = _order_or_404(order_id)
-    if order.status != 'draft':
-        flash(f'Приказ {movement.order_title(order)} уже проведён: добавить в него учеников нельзя.',
-              'error')
-        return order, redirect(url_for('movement.order', order_id=order.id), 303)
-    return order, None
-
 
 def _open_associations():
     """Объединения children can enter: years not closed, programs not archived."""
@@ -364,9 +362,9 @@ def _open_associations():
 def _add_page(order, status=200, child_values=None, child_errors=None, child_warnings=None):
     query = request.args.get('q', '')
     source = _association_or_404(request.args.get('from'))
-    ways = [(title, text, url_for(endpoint, order=order.id)
+    ways = [(title, text, url_for(endpoint, **{argument: order.id})
              if endpoint in current_app.view_functions and (right is None or has_right(right)) else None)
-            for title, text, endpoint, right in ADD_WAYS]
+            for title, text, endpoint, right, argument in ADD_WAYS]
     context = dict(order=order, ways=ways, query=query, source=source,
                    known=list(movement.children_of(g.organisation, query)) if order.kind == 'enrolment' else [],
                    members=list(movement.members_of(source)) if source else [],
@@ -384,17 +382,15 @@ def _add_page(order, status=200, child_values=None, child_errors=None, child_war
 
 @bp.get('/orders/<int:order_id>/add')
 @can_edit
-def order_add(order_id):
-    order, done = _draft_or_redirect(order_id)
-    return done or _add_page(order)
+@draft_order
+def order_add(order):
+    return _add_page(order)
 
 
 @bp.post('/orders/<int:order_id>/lines')
 @can_edit
-def order_add_lines(order_id):
-    order, done = _draft_or_redirect(order_id)
-    if done:
-        return done
+@draft_order
+def order_add_lines(order):
     person_ids = request.form.getlist('person', type=int)
     if not person_ids:
         flash('Отметьте учащихся, которых добавить в приказ.', 'error')
@@ -428,10 +424,8 @@ def _add_children(order, person_ids):
 
 @bp.post('/orders/<int:order_id>/children')
 @can_edit
-def order_add_new_child(order_id):
-    order, done = _draft_or_redirect(order_id)
-    if done:
-        return done
+@draft_order
+def order_add_new_child(order):
     if order.kind != 'enrolment':
         abort(404)
     values, errors, warnings = movement.parse_new_child(request.form)

@@ -202,12 +202,9 @@ class _Loader(Organisations, Staff, Children):
             # Orders that no child landed in (small regions) are not kept.
             db.execute_sql('DELETE FROM "order" WHERE NOT EXISTS '
                            '(SELECT 1 FROM order_line WHERE order_line.order_id = "order".id)')
-            # Staff are marked here, in one statement each (not listed as children).
-            (Person.update(is_staff=True)
-             .where(Person.id.in_(Employment.select(Employment.person))).execute())
-            # Memberships get the child's surname key and gender here, in one statement.
-            (Membership.update(surname_key=Person.surname_key, gender=Person.gender)
-             .from_(Person).where(Membership.person == Person.id).execute())
+            # The denormalised copies, by their own writers, once for the whole region.
+            Person.mark_staff()
+            Membership.copy_person_keys()
         if isinstance(db, PostgresqlDatabase):
             for model in WRITE_ORDER:
                 table = model._meta.table_name

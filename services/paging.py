@@ -39,18 +39,18 @@ class Page:
         return result
 
 
-def page_of(query, number, size, count_query=None):
-    """One page of ``query``; the count stops at a cap so it stays cheap.
+def page_of(query, number, size, count_query=None, cap=COUNT_CAP):
+    """One page of ``query``; the count stops at ``cap`` so it stays cheap.
 
     The count keeps the query's order: with it the planner walks the same index as the
     page and stops at the cap, instead of scanning the table for a broad filter.
     """
     counted = query if count_query is None else count_query  # `or` would run the query
-    total = counted.limit(COUNT_CAP + 1).count()
-    last = max(1, -(-min(total, COUNT_CAP) // size))
+    total = counted.limit(cap + 1).count()
+    last = max(1, -(-min(total, cap) // size))
     number = min(number, last)
     rows = list(query.offset((number - 1) * size).limit(size)) if total else []
-    return Page(rows=rows, number=number, size=size, total=total, capped=total > COUNT_CAP)
+    return Page(rows=rows, number=number, size=size, total=total, capped=total > cap, cap=cap)
 
 
 def page_of_ids(ids_of, number, size, load, lookahead):

@@ -18,8 +18,8 @@ import pytest
 from openpyxl import load_workbook
 
 from models import ImportJob
-from services import import_parser
-from services.import_parser import ImportRefused, parse_file
+from services import imports
+from services.imports import ImportRefused, parse_file
 from tests import factories
 from tests.test_import_flow import upload
 
@@ -190,7 +190,7 @@ HOSTILE = {
 _PARSE = '''
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-from services.import_parser import ImportRefused, parse_file
+from services.imports import ImportRefused, parse_file
 data = sys.stdin.buffer.read()
 started = time.perf_counter()
 try:
@@ -219,7 +219,7 @@ def parse_in_fresh_process(file_name, data):
 def test_hostile_upload_is_answered_in_russian_with_bounded_memory(case):
     file_name, make, expected = HOSTILE[case]
     data = make()
-    assert len(data) <= import_parser.MAX_BYTES
+    assert len(data) <= imports.MAX_BYTES
     result = parse_in_fresh_process(file_name, data)
     if isinstance(expected, int):
         assert result.get('rows') == expected, result
@@ -238,10 +238,10 @@ def test_refusals_say_what_to_do():
 
 
 def test_a_formatted_empty_tail_and_a_lying_dimension_cost_nothing():
-    extents = import_parser.spreadsheets.measure_sheets(
+    extents = imports.measure_sheets(
         HOSTILE['ods, LibreOffice trailing emptiness (repeated rows × columns)'][1](), 10013, 60, 255)[0]
     assert [(e.rows, e.columns, e.outside) for e in extents] == [(2, 5, '')]
-    extents = import_parser.spreadsheets.measure_sheets(
+    extents = imports.measure_sheets(
         HOSTILE['xlsx, dimension A1:XFD1048576 and formatted empty cells to the end'][1](), 10013, 60, 255)[0]
     assert [(e.rows, e.columns, e.outside) for e in extents] == [(2, 5, '')]
 

@@ -11,7 +11,7 @@ from peewee import OperationalError
 
 from models import IdentityDocument, ImportJob, ImportRow, OrderLine, Person, db, utcnow
 from services import common
-from services import import_jobs, movement
+from services import imports, movement
 from tests import factories
 from tests.conftest import is_postgres
 
@@ -53,9 +53,9 @@ def ready_job(setup, new, used=()):
 
 def one_row_batches(monkeypatch, seconds=0.0):
     """Every batch takes one row; each child takes ``seconds`` more in the movement rules."""
-    monkeypatch.setattr(import_jobs, 'FIRST_BATCH', 1)
-    monkeypatch.setattr(import_jobs, 'COMMIT_SECONDS', 0.0001)
-    monkeypatch.setattr(import_jobs, 'BEAT_SECONDS', 0.0001)
+    monkeypatch.setattr(imports.commit, 'FIRST_BATCH', 1)
+    monkeypatch.setattr(imports.commit, 'COMMIT_SECONDS', 0.0001)
+    monkeypatch.setattr(imports.commit, 'BEAT_SECONDS', 0.0001)
     real = movement.add_children_to_draft
 
     def slow(order, person_ids, association):
@@ -113,13 +113,13 @@ class Killed(BaseException):
 def test_a_working_commit_beats_so_no_other_runner_takes_it_over(setup, monkeypatch):
     job = ready_job(setup, 12)
     one_row_batches(monkeypatch, seconds=0.1)
-    monkeypatch.setattr(import_jobs, 'STALE_AFTER', datetime.timedelta(seconds=0.5))
+    monkeypatch.setattr(imports.worker, 'STALE_AFTER', datetime.timedelta(seconds=0.5))
     started = time.monotonic()
-    runner = in_thread(import_jobs.run_job, job.id, 'first')
+    runner = in_thread(imports.run_job, job.id, 'first')
     wait_until(lambda: ImportJob.get_by_id(job.id).claimed_by == 'first')
     taken = []
     while runner.is_alive():
-        taken.append(import_jobs.claim(job.id, 'second'))
+        taken.append(imports.claim(job.id, 'second'))
         time.sleep(0.05)
     assert time.monotonic() - started > 1  # the commit outlived the stale time twice
     job = ImportJob.get_by_id(job.id)
@@ -136,7 +136,7 @@ def test_a_queued_commit_is_cancelled_at_once_from_its_page(admin_client, setup)
     assert response.status_code == 303 and response.headers['Location'] == '/imports/'
     job = ImportJob.get_by_id(job.id)
     assert job.status == 'cancelled' and job.active_organisation is None
-    assert import_jobs.run_pending('worker') == 0
+    assert imports.run_pending('worker') == 0
     assert imported_people() == 0 and OrderLine.select().count() == 0
 
 
@@ -151,8 +151,8 @@ def test_a_cancelled_matching_runner_does_not_bring_the_job_back(setup):
     job = ready_job(setup, 3)
     (ImportJob.update(status='matching', claimed_by='busy', heartbeat_at=utcnow())
      .where(ImportJob.id == job.id).execute())
-    assert import_jobs.cancel(job).status == 'cancelled'
-    import_jobs.match(ImportJob.get_by_id(job.id), 'busy')
+    assert imports.cancel(job).status == 'cancelled'
+    imports.match(ImportJob.get_by_id(job.id), 'busy')
     assert ImportJob.get_by_id(job.id).status == 'cancelled'
 
 
@@ -160,7 +160,7 @@ def test_cancelling_a_commit_stops_its_runner_and_leaves_nothing(admin_client, s
     people, documents = Person.select().count(), IdentityDocument.select().count()
     job = ready_job(setup, 30)
     one_row_batches(monkeypatch, seconds=0.1)
-    runner = in_thread(import_jobs.run_job, job.id, 'first')
+    runner = in_thread(imports.run_job, job.id, 'first')
     wait_until(lambda: ImportJob.get_by_id(job.id).progress_done >= 3)
     assert imported_people() >= 3  # the children of the first batches are in the registry
     page = admin_client.get(f'/imports/{job.id}').get_data(as_text=True)
@@ -182,14 +182,14 @@ def test_a_failure_half_way_leaves_nothing_and_the_commit_can_be_retried(setup, 
     real = one_row_batches(monkeypatch)
     seen = []
     breaks_on_call(monkeypatch, 6, RuntimeError('the database connection was lost'), seen)
-    job = import_jobs.run_job(job.id)
+    job = imports.run_job(job.id)
     assert seen == [5]  # five batches were written when the sixth failed
     assert job.status == 'resolving' and 'Сбой' in job.error
     assert job.active_organisation == setup.order.organisation_id
     assert_nothing_left(job, people, documents)
     assert Person.get_or_none(Person.id == known.id) is not None  # a used child stays, without the line
     monkeypatch.setattr(movement, 'add_children_to_draft', real)
-    job = import_jobs.run_job(import_jobs.request_commit(job, setup.order).id)
+    job = imports.run_job(imports.request_commit(job, setup.order).id)
     assert job.status == 'committed' and (job.created_count, job.used_count) == (8, 1)
     assert OrderLine.select().where(OrderLine.order == setup.order).count() == 9
 
@@ -200,7 +200,7 @@ def test_a_child_refused_by_the_movement_rules_in_a_late_batch_undoes_the_earlie
     people, documents = Person.select().count(), IdentityDocument.select().count()
     job = ready_job(setup, 5, used=[enrolled])  # the enrolled child is the last row
     one_row_batches(monkeypatch)
-    job = import_jobs.run_job(job.id)
+    job = imports.run_job(job.id)
     assert job.status == 'resolving'
     assert 'Орлова Анна Ивановна: ребёнок уже занимается в «1а Бисер»' in job.error
     assert_nothing_left(job, people, documents)
@@ -212,12 +212,12 @@ def test_a_runner_killed_half_way_is_finished_by_the_next_one(setup, monkeypatch
     seen = []
     breaks_on_call(monkeypatch, 4, Killed(), seen)
     with pytest.raises(Killed):
-        import_jobs.run_job(job.id, 'killed')
+        imports.run_job(job.id, 'killed')
     assert seen == [3] and ImportJob.get_by_id(job.id).status == 'committing'
     long_ago = utcnow() - datetime.timedelta(minutes=5)
     ImportJob.update(heartbeat_at=long_ago).where(ImportJob.id == job.id).execute()
     monkeypatch.setattr(movement, 'add_children_to_draft', real)
-    assert import_jobs.run_pending('next') == 1
+    assert imports.run_pending('next') == 1
     job = ImportJob.get_by_id(job.id)
     assert job.status == 'committed' and job.created_count == 8
     assert imported_people() == 8  # the three written before the kill are not created again
@@ -230,14 +230,14 @@ def test_cancelling_after_a_killed_runner_keeps_a_new_child_another_organisation
     real = one_row_batches(monkeypatch)
     breaks_on_call(monkeypatch, 4, Killed(), [])
     with pytest.raises(Killed):
-        import_jobs.run_job(job.id, 'killed')
+        imports.run_job(job.id, 'killed')
     monkeypatch.setattr(movement, 'add_children_to_draft', real)
     taken = ImportRow.select().where(ImportRow.result_person.is_null(False)).first().result_person_id
     other_order = factories.enrolment_draft(region.other_odo)
     chess = factories.association(region.other_odo, 'Шахматы')
     assert movement.add_children_to_draft(other_order, [taken], chess).added == [taken]
-    assert import_jobs.cancel(job).status == 'cancelling'
-    assert import_jobs.run_pending('next') == 1
+    assert imports.cancel(job).status == 'cancelling'
+    assert imports.run_pending('next') == 1
     assert ImportJob.get_by_id(job.id).status == 'cancelled'
     assert OrderLine.select().where(OrderLine.order == setup.order).count() == 0
     assert [p.id for p in Person.select().where(Person.surname_key == SURNAME_KEY)] == [taken]
@@ -263,7 +263,7 @@ def test_on_sqlite_other_users_writes_wait_under_a_second_during_a_large_commit(
             time.sleep(0.02)
     writer = in_thread(save_a_card_again_and_again)
     started = time.monotonic()
-    job = import_jobs.run_job(job.id)
+    job = imports.run_job(job.id)
     seconds = time.monotonic() - started
     stop.set()
     writer.join(timeout=15)

@@ -2,15 +2,16 @@
 import datetime
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
 
 from models import (AuditEvent, IdentityDocument, ImportJob, ImportRow, Membership, Message,
                     OrderLine, Person)
-from services import import_jobs, movement
-from services.import_template import build_template
+from services.imports import build_template
 from tests import factories
+from tests.test_import_commit import values as row_values
 
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
 TODAY = datetime.date.today()
@@ -164,15 +165,54 @@ def test_whole_flow_use_new_ignore_departure_and_commit(admin_client, region, se
     assert 'Записан в приказ' in admin_client.get(f'/imports/{job.id}').get_data(as_text=True)
 
 
+def resolving_job(setup, count):
+    """An import waiting for decisions on ``count`` rows (file rows 4, 5, …), none decided."""
+    association = setup.associations[0]
+    job = ImportJob.create(organisation=setup.order.organisation_id, file_name='дети.xlsx',
+                           active_organisation=setup.order.organisation_id, status='resolving',
+                           row_count=count, progress_total=count)
+    ImportRow.insert_many([(job.id, 4 + n, json.dumps(row_values(n, association), ensure_ascii=False))
+                           for n in range(count)],
+                          fields=[ImportRow.job, ImportRow.row_number, ImportRow.values]).execute()
+    return job, [r.id for r in ImportRow.select(ImportRow.id).order_by(ImportRow.row_number)]
+
+
+def shown_rows(page):
+    return [int(n) for n in re.findall(r'<tr id="row-(\d+)"', page)]
+
+
+def test_page_two_of_a_resolution_shows_the_next_rows(admin_client, setup):
+    job, ids = resolving_job(setup, 150)
+    first = admin_client.get(f'/imports/{job.id}').get_data(as_text=True)
+    assert shown_rows(first) == ids[:100]
+    assert f'<a href="/imports/{job.id}?page=2" hx-get="/imports/{job.id}?page=2" hx-target="#import-rows"' in first
+    second = admin_client.get(f'/imports/{job.id}?page=2').get_data(as_text=True)
+    assert shown_rows(second) == ids[100:]
+    assert '<span aria-current="page">2</span>' in second and f'href="/imports/{job.id}?page=1"' in second
+    assert '<input type="hidden" name="page" value="2">' in second  # «Сохранить решения» comes back here
+    fragment = admin_client.get(f'/imports/{job.id}?page=2', headers=HTMX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="import-rows">') and '<form' not in fragment
+    assert shown_rows(fragment) == ids[100:]
+
+
+def test_every_row_of_a_long_resolution_can_be_reached(admin_client, setup):
+    job, ids = resolving_job(setup, 1150)  # more than the registry screens ever count
+    page = admin_client.get(f'/imports/{job.id}?page=12').get_data(as_text=True)
+    assert shown_rows(page) == ids[1100:] and '<span aria-current="page">12</span>' in page
+    assert 'Показаны первые' not in page
+
+
 def test_inbox_shows_unread_count_in_the_header(client, region, setup):
     Message.create(sender_organisation=region.odo, recipient_organisation=region.far_odo,
                    subject='Запрос на выбытие: Смирнов Павел', body='Просим оформить выбытие.')
     client.sign_in('far-admin', organisation=region.far_odo)
-    assert 'Входящие: 1' in client.get('/').get_data(as_text=True)
-    page = client.get('/imports/inbox').get_data(as_text=True)
+    assert '<a href="/inbox/">Входящие: 1</a>' in client.get('/').get_data(as_text=True)
+    page = client.get('/inbox/').get_data(as_text=True)
     assert 'Запрос на выбытие: Смирнов Павел' in page
     message = Message.get()
-    client.post_form(f'/imports/inbox/{message.id}/read', page='/imports/inbox')
+    response = client.post_form(f'/inbox/{message.id}/read', page='/inbox/')
+    assert response.status_code == 303 and response.headers['Location'] == '/inbox/'
+    assert Message.get_by_id(message.id).read_at is not None
     assert 'Входящие:' not in client.get('/').get_data(as_text=True)
 
 
@@ -188,7 +228,8 @@ def test_another_organisation_gets_404_for_an_import_and_a_message(client, admin
                 f'/imports/{job.id}/progress'):
         assert second.get(url).status_code == 404, url
     assert second.post_form(f'/imports/{job.id}/cancel', page='/imports/').status_code == 404
-    assert second.post_form(f'/imports/inbox/{message.id}/read', page='/imports/inbox').status_code == 404
+    assert second.post_form(f'/inbox/{message.id}/read', page='/inbox/').status_code == 404
+    assert Message.get_by_id(message.id).read_at is None
     assert other
 
 

@@ -8,8 +8,8 @@ from xml.sax.saxutils import escape
 import pytest
 from openpyxl import Workbook
 
-from services import import_parser
-from services.import_parser import ImportRefused, parse_date, parse_file
+from services import imports
+from services.imports import ImportRefused, parse_date, parse_file
 from tests.test_import_flow import filled_template, row
 
 TODAY = datetime.date(2026, 11, 1)
@@ -189,7 +189,7 @@ def test_each_rule_reports_row_column_value_and_severity(changes, field, severit
     found = [i for i in parsed.rows[0].issues if i.field == field]
     assert found, parsed.rows[0].issues
     assert found[0].severity == severity and text in found[0].message
-    assert found[0].column == import_parser.FIELD_LABELS[field]
+    assert found[0].column == imports.FIELD_LABELS[field]
     value = next(iter(changes.values()))
     if value and field not in ('passport_series', 'passport_number', 'passport_issued_on'):
         assert found[0].value == value
@@ -288,7 +288,7 @@ def test_wrong_kind_of_file(name, data, text):
 
 def test_too_many_rows_are_refused():
     data = plain_xlsx([['Фамилия', 'Имя', 'Дата рождения', 'Пол', 'Объединение']]
-                      + [['Ким', 'Алина', '01.01.2015', 'Ж', '1а Бисер']] * (import_parser.MAX_ROWS + 20))
+                      + [['Ким', 'Алина', '01.01.2015', 'Ж', '1а Бисер']] * (imports.MAX_ROWS + 20))
     with pytest.raises(ImportRefused, match='больше 10000 строк'):
         parse(data)
 
@@ -296,7 +296,7 @@ def test_too_many_rows_are_refused():
 def test_too_many_members_are_refused():
     out = io.BytesIO()
     with zipfile.ZipFile(out, 'w') as archive:
-        for n in range(import_parser.MAX_MEMBERS + 1):
+        for n in range(imports.MAX_MEMBERS + 1):
             archive.writestr(f'x/{n}.xml', '<a/>')
     with pytest.raises(ImportRefused, match='zip-бомбу'):
         parse(out.getvalue())

@@ -75,3 +75,62 @@ def test_one_open_membership_per_child_and_association_is_a_database_rule(app, r
     with pytest.raises(IntegrityError), models.db.atomic():
         Membership.create(person=child, association=association, organisation=region.odo,
                           started_on=datetime.date(2026, 10, 3))
+
+
+def _refused(query):
+    import pytest
+    from peewee import IntegrityError
+    with pytest.raises(IntegrityError), models.db.atomic():
+        query.execute()
+
+
+def _rules():
+    import importlib
+    return importlib.import_module('migrations.0010_rules_in_the_database').ALLOWED
+
+
+def test_every_state_and_kind_column_has_its_rule_in_the_database(app, region):
+    """Migration 0010: a CHECK constraint on PostgreSQL, a pair of triggers on SQLite, for each
+    listed column; the code's own lists fit in them."""
+    database = models.db.obj
+    if is_postgres(app.config['DATABASE_URL']):
+        found = {name for (name,) in database.execute_sql(
+            "SELECT conname FROM pg_constraint WHERE contype = 'c'")}
+        expected = {f'{table}_{column}_allowed' for table, column, _ in _rules()}
+    else:
+        found = {name for (name,) in database.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        expected = {f'{table}_{column}_allowed_{event}' for table, column, _ in _rules()
+                    for event in ('insert', 'update')}
+    assert expected <= found
+    allowed = {(table, column): set(values) for table, column, values in _rules()}
+    for (table, column), code_list in {
+            ('order', 'kind'): models.ORDER_KINDS, ('school_year', 'state'): models.YEAR_STATES,
+            ('person', 'gender'): models.GENDERS, ('organisation', 'kind'): models.ORGANISATION_KINDS,
+            ('program', 'focus'): models.PROGRAM_FOCUSES, ('portfolio_item', 'kind'): models.PORTFOLIO_KINDS,
+            ('identity_document', 'kind'): models.DOCUMENT_KINDS,
+            ('role', 'movement_book'): models.MOVEMENT_BOOK_ACCESS,
+            ('import_job', 'status'): models.IMPORT_STATUSES}.items():
+        assert set(code_list) == allowed[(table, column)], (table, column)
+
+
+def test_a_value_outside_its_list_is_refused_by_the_database(app, region):
+    import datetime
+    from models import Municipality, Organisation, Person, Role, SchoolYear
+    _refused(Person.update(gender='X'))
+    _refused(Organisation.update(kind='shop'))
+    _refused(Municipality.update(kind='galaxy'))
+    _refused(SchoolYear.update(state='forgotten'))
+    _refused(Role.update(movement_book='all'))
+    _refused(Person.insert(surname='Иванов', name='Иван', birth_date=datetime.date(2015, 1, 1),
+                           gender='Ж'))  # the label, not the stored code
+    assert Person.select().where(Person.gender.not_in(('M', 'F'))).count() == 0
+
+
+def test_an_organisation_has_one_current_school_year(app, region):
+    import datetime
+    from models import SchoolYear
+    _refused(SchoolYear.insert(organisation=region.odo, start_year=2027, state='current',
+                               starts_on=datetime.date(2027, 9, 1), ends_on=datetime.date(2028, 8, 31)))
+    SchoolYear.create(organisation=region.odo, start_year=2027, state='future',
+                      starts_on=datetime.date(2027, 9, 1), ends_on=datetime.date(2028, 8, 31))

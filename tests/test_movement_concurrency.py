@@ -6,7 +6,7 @@ order that won, no 500.  Every thread has its own client and its own database co
 import re
 import threading
 
-from models import AuditEvent, Membership, Order, OrderLine
+from models import AuditEvent, Membership, Order, OrderLine, db
 from services import common
 from services import movement
 from tests.movement_builders import association, child, draft, program
@@ -26,7 +26,7 @@ def run_together(work, count=ATTEMPTS):
         except Exception as error:  # a crash must show up in the assertions, not vanish
             results[index] = error
         finally:
-            movement.db.close()
+            db.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
     for thread in threads:
@@ -44,7 +44,7 @@ def test_twenty_commits_of_the_same_enrolment(app, admin_client, region):
         order = draft(region.odo, 'enrolment', number)
         assert movement.add_children_to_draft(order, [anna.id], beads).added == [anna.id]
         orders.append(order)
-    movement.db.close()
+    db.close()
     cookie = admin_client.get_cookie('kruzhok_session').value
     token = admin_client.csrf_token('/')
 
@@ -80,7 +80,7 @@ def test_twenty_services_commit_the_same_child(region):
     orders = [draft(region.odo, 'enrolment', number) for number in range(1, ATTEMPTS + 1)]
     for order in orders:
         movement.add_children_to_draft(order, [anna.id], beads)
-    movement.db.close()
+    db.close()
 
     def commit(index):
         try:
@@ -102,7 +102,7 @@ def test_twenty_additions_of_the_same_child_to_one_draft(region):
     beads = association(region.odo, program(region.odo), '1а Бисер')
     anna = child()
     order = draft(region.odo, 'enrolment', 1)
-    movement.db.close()
+    db.close()
     results = run_together(lambda i: movement.add_children_to_draft(order, [anna.id], beads))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(len(r.added) for r in results) == 1

@@ -1,6 +1,9 @@
 """The movement book and orders through HTTP: forms, fragments, rights, print and export."""
+import datetime
 import io
 import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
@@ -112,6 +115,25 @@ def test_transfer_and_withdrawal_through_the_forms(admin_client, region, beads):
     assert events('child_card_viewed') == 1
 
 
+def test_a_committed_order_takes_no_children_by_any_form(admin_client, region, beads):
+    order = committed(region.odo, 'enrolment', 1, [child()], to=beads.first)
+    petr = child('Петров', 'Пётр', gender='M')
+    people = Person.select().count()
+    for send in (
+            lambda: admin_client.get(f'/movement/orders/{order.id}/add'),
+            lambda: admin_client.post_form(f'/movement/orders/{order.id}/lines', {
+                'person': petr.id, 'association_to': beads.first.id}),
+            lambda: admin_client.post_form(f'/movement/orders/{order.id}/children', {
+                'surname': 'Орлова', 'name': 'Ольга', 'no_patronymic': '1', 'birth_date': '01.01.2015',
+                'gender': 'F', 'association_to': beads.first.id})):
+        response = send()
+        assert (response.status_code, response.headers['Location']) == (303, f'/movement/orders/{order.id}')
+        assert 'Приказ №1 от 01.09.2026 уже проведён: добавить в него учеников нельзя.' in \
+            text(admin_client.get(response.headers['Location']))
+    assert OrderLine.select().where(OrderLine.order == order).count() == 1
+    assert Person.select().count() == people
+
+
 def test_refusals_name_the_blocking_order(admin_client, region, beads):
     anna = child()
     enrolment = committed(region.odo, 'enrolment', 1, [anna], to=beads.first)
@@ -177,14 +199,43 @@ def test_book_filters_answer_a_fragment_to_htmx(admin_client, region, beads):
     assert '<html' in page and 'Петров Пётр' in page and 'Иванова' not in page.split('id="book-results"')[1]
 
 
-def test_the_book_pages_through_many_movements(admin_client, region, beads):
+def book_pager(page):
+    """The book's pager as (label, url) pairs; url is None for the current page and for gaps."""
+    nav = page.split('aria-label="Страницы книги"')[1].split('</nav>')[0]
+    shown = []
+    link = r'<a href="([^"]*)" hx-get="([^"]*)" hx-target="([^"]*)"[^>]*>([^<]*)</a>'
+    for href, hx_get, target, label, plain in re.findall(link + r'|<span[^>]*>([^<]*)</span>', nav):
+        if href:
+            assert hx_get == href and target == '#book-results'  # the same link works without JS
+        shown.append((label or plain, unescape(href) or None))
+    return shown
+
+
+def birth_dates(page):
+    return re.findall(r'</a> <span class="muted">(\d\d\.\d\d\.\d{4})</span>', page)
+
+
+def test_the_book_pager_shows_page_numbers_and_page_two_lists_the_next_lines(
+        admin_client, region, beads, monkeypatch):
     big = association(region.odo, beads.program, '1в Бисер', capacity=200)
-    children = [child('Ученик', name) for name in ('Анна', 'Вера') * 30]
-    committed(region.odo, 'enrolment', 1, children, to=big)
-    first = text(admin_client.get('/movement/'))
-    assert 'Страница 1 из 2' in first and 'page=2' in first
-    second = text(admin_client.get('/movement/?page=2', headers=HTMX))
-    assert second.count('<tr>') == 60 - movement.BOOK_PAGE_SIZE + 1
+    born = [datetime.date(2014, 1, 1) + datetime.timedelta(days=n) for n in range(60)]
+    committed(region.odo, 'enrolment', 1, [child('Ученик', 'Анна', birth=b) for b in born], to=big)
+    newest_first = [f'{b:%d.%m.%Y}' for b in reversed(born)]  # one day, one order: the later line first
+
+    first = text(admin_client.get('/movement/?kind=enrolment'))
+    assert 'Движений: <strong>60</strong>' in first and birth_dates(first) == newest_first[:50]
+    pager = book_pager(first)
+    assert [label for label, _ in pager] == ['1', '2'] and pager[0][1] is None
+    assert urlsplit(pager[1][1]).path == '/movement/'
+    assert parse_qs(urlsplit(pager[1][1]).query) == {'kind': ['enrolment'], 'page': ['2']}
+    second = text(admin_client.get(pager[1][1], headers=HTMX))
+    assert second.lstrip().startswith('<div id="book-results"')
+    assert birth_dates(second) == newest_first[50:]
+    assert [label for label, _ in book_pager(second)] == ['1', '2']
+
+    monkeypatch.setattr(movement, 'BOOK_PAGE_SIZE', 10)
+    numbers = [label for label, _ in book_pager(text(admin_client.get('/movement/')))]
+    assert numbers == ['1', '2', '3', '…', '6']
 
 
 def test_print_views_of_the_book_and_of_an_order(admin_client, region, beads):

@@ -6,6 +6,7 @@ import pytest
 from models import Membership, Order, OrderLine, Organisation, Region, SchoolYear
 from services.registry import people
 from services import movement
+from services.movement import orders
 from services.common import Refused
 from tests import factories
 from tests.movement_builders import association, child, committed, day, draft, program
@@ -170,7 +171,7 @@ def test_the_database_refusal_becomes_a_sentence(region, beads, monkeypatch):
     movement.add_children_to_draft(order, [anna.id], beads.first)
     Membership.create(person=anna, association=beads.first, organisation=region.odo,
                       started_on=day(9, 1))  # written by someone else, after our checks
-    monkeypatch.setattr(movement, '_child_problem', lambda *args: None)
+    monkeypatch.setattr(orders, '_child_problem', lambda *args: None)
     message = refusal(movement.commit_order, order)
     assert message == 'Иванова Анна Сергеевна: ребёнок уже занимается в «1а Бисер» с 01.09.2026.'
     assert Order.get_by_id(order.id).status == 'draft'

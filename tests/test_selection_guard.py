@@ -7,8 +7,7 @@ import pytest
 from peewee import fn
 
 from models import AuditEvent, Employment, EnrollmentSelection, Membership, OrderLine, Role, UserRole
-from services import movement
-from services import registry_search as rs
+from services import enrollment, movement
 from tests import factories
 from tests.test_enrollment_registry import (QueryCounter, registry, result_names,  # noqa: F401
                                             text, url)
@@ -177,12 +176,12 @@ def test_the_check_costs_the_same_for_one_id_and_a_hundred(app, region, people):
 
     def queries(source, args, ids):
         logger, counter = logging.getLogger('peewee'), QueryCounter()
-        filters = rs.screen_filters(source, args, region.odo)
+        filters = enrollment.screen_filters(source, args, region.odo)
         level = logger.level
         logger.addHandler(counter)
         logger.setLevel(logging.DEBUG)
         try:
-            found = rs.offered(source, filters, region.odo, ids)
+            found = enrollment.offered(source, filters, region.odo, ids)
         finally:
             logger.removeHandler(counter)
             logger.setLevel(level)
@@ -246,16 +245,17 @@ def test_a_staff_member_already_in_a_selection_is_not_added(admin_client, region
 
 # --- The screen's query string comes back filtered ---------------------------------------
 
-@pytest.mark.parametrize('back', ['order=1', 'order=1&source=x&page=99999999999999999999',
-                                  'applied=1&surname=кузнецова&order=1&endpoint=x&%00=%0d%0a',
-                                  '%%%=&&==&', 'to=%0d%0aSet-Cookie:x'])
+@pytest.mark.parametrize('back', ['order_id=1', 'order_id=1&source=x&page=99999999999999999999',
+                                  'applied=1&surname=кузнецова&order_id=1&endpoint=x&%00=%0d%0a',
+                                  'order=1', '%%%=&&==&', 'to=%0d%0aSet-Cookie:x'])
 def test_junk_in_the_screens_query_string_is_dropped_not_a_500(admin_client, people, back):
     order = people['order']
     response = post_ticks(admin_client, order, 'search', back, [people['elkina']])
     assert response.status_code == 303
     location = response.headers['Location']
     assert location.startswith(f'/enrollment/orders/{order.id}/search?')
-    assert 'order=' not in location and 'endpoint' not in location and '\n' not in location
+    assert 'order' not in location.split('?', 1)[1] and 'endpoint' not in location
+    assert '\n' not in location
     assert admin_client.get(location).status_code == 200
 
 
@@ -269,3 +269,27 @@ def test_the_screens_filters_and_association_survive_the_round_trip(admin_client
     assert args == {'category': 'graduation', 'letter': '%D0%98', 'size': '20', 'page': '1',
                     'to': str(bead.id)}
     assert selected_ids() == {people['graduate'].id}
+
+
+def test_a_minus_before_a_number_in_the_screens_query_string_drops_it(region, people):
+    school, bead = region.school, people['bead']
+
+    def args(sign):
+        return {'page': f'{sign}2', 'size': f'{sign}100', 'year': f'{sign}2024',
+                'grade': f'{sign}7', 'organisation': f'{sign}{school.id}',
+                'municipality': f'{sign}{school.municipality_id}'}
+
+    def read(sign):
+        search = enrollment.parse_search(args(sign))[0]
+        pool = enrollment.parse_pool(args(sign), region.odo.region_id)
+        others = enrollment.parse_others(args(sign), region.odo.region_id, region.odo.id)
+        targets = enrollment.enrolment_targets(region.odo, '', f'{sign}{bead.id}')[0]
+        return ((search.page, search.size),
+                (pool.page, pool.size, pool.year, pool.organisation, pool.municipality),
+                (others.page, others.size, others.grade, others.organisation, others.municipality),
+                getattr(enrollment.enrolment_target(targets, f'{sign}{bead.id}'), 'id', None))
+
+    city = school.municipality_id
+    assert read('') == ((2, 100), (2, 100, 2024, school.id, city), (2, 100, 7, school.id, city),
+                        bead.id)
+    assert read('-') == ((1, 50), (1, 20, None, None, None), (1, 20, None, None, None), None)

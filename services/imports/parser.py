@@ -21,7 +21,7 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 
-from services import spreadsheets
+from services.imports import sheets
 from services.registry import documents
 from keys import digits_key, document_key, name_key
 
@@ -39,6 +39,7 @@ MAX_CELLS = 2 * MAX_SHEET_ROWS * MAX_COLUMNS   # of all sheets together: readers
 MAX_MERGED = 20000
 READER_MEMORY = 280 * 1024 * 1024              # the reading child's address space
 READER_SECONDS = 60
+READER_FOLDER = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # where `services` imports from
 
 ZIP_MAGIC = b'PK\x03\x04'
 OLE_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
@@ -173,9 +174,8 @@ def read_sheet(data):
     """(rows as lists of cell values, merged ranges or None) of the sheet holding the children."""
     data = check_extents(data)
     try:
-        child = subprocess.run([sys.executable, '-m', 'services.import_parser'], input=data,
-                               capture_output=True, timeout=READER_SECONDS,
-                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        child = subprocess.run([sys.executable, '-c', 'from services.imports import parser; parser.reading_child()'],
+                               input=data, capture_output=True, timeout=READER_SECONDS, cwd=READER_FOLDER)
     except subprocess.TimeoutExpired:
         raise _too_complex() from None
     if child.returncode != 0:
@@ -190,8 +190,8 @@ def check_extents(data):
     """Refuse a file whose sheets reach beyond the caps, counted before any grid is built; returns
     the bytes that the reader may be given."""
     try:
-        extents, readable = spreadsheets.measure_sheets(data, MAX_SHEET_ROWS, MAX_COLUMNS, MAX_SHEETS)
-    except spreadsheets.Unreadable:
+        extents, readable = sheets.measure_sheets(data, MAX_SHEET_ROWS, MAX_COLUMNS, MAX_SHEETS)
+    except sheets.Unreadable:
         raise _damaged() from None
     if len(extents) > MAX_SHEETS:
         raise ImportRefused(f'В книге больше {MAX_SHEETS} листов. '
@@ -236,8 +236,8 @@ def _read_in_this_process(data):
                         'Скачайте образец и перенесите данные в него.')
 
 
-def _reading_child():
-    """`python -m services.import_parser`: the file on stdin, (rows, merged) or a refusal pickled to stdout."""
+def reading_child():
+    """The child of :func:`read_sheet`: the file on stdin, (rows, merged) or a refusal pickled to stdout."""
     resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
     try:
         result = _read_in_this_process(sys.stdin.buffer.read())
@@ -721,7 +721,3 @@ def flag_duplicates(rows):
             continue
         for k in keys:
             seen[k] = row.number
-
-
-if __name__ == '__main__':
-    _reading_child()

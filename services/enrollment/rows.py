@@ -1,0 +1,151 @@
+"""What a result page shows about its children: status and organisation, current document,
+and why a child cannot be ticked.  Loaded in a fixed number of queries, whatever the page
+size."""
+from dataclasses import dataclass
+
+from peewee import JOIN, fn
+
+from compiled import compiled
+from models import IdentityDocument, Membership, Order, OrderLine, Organisation, Person
+from services import movement
+from services.registry.documents import format_snils
+
+MAIN_KINDS = ('school', 'kindergarten', 'college')  # where a child's основная организация is
+
+
+@dataclass
+class ChildRow:
+    person: Person
+    document: IdentityDocument | None = None
+    status: str = ''
+    organisation: str = ''
+    blocked: str = ''
+    selected: bool = False
+    extra: object = None  # the membership of a pool or other-organisation row
+
+    @property
+    def snils(self):
+        return format_snils(self.person.snils) if self.person.snils else ''
+
+
+def current_documents(person_ids):
+    found = {}
+    for doc in _documents_of(person_ids):
+        found.setdefault(doc.person_id, doc)
+    return found
+
+
+@compiled
+def _documents_of(person_ids):
+    return (IdentityDocument.select(IdentityDocument.id, IdentityDocument.person,
+                                    IdentityDocument.kind, IdentityDocument.series,
+                                    IdentityDocument.number, IdentityDocument.issued_on)
+            .where(IdentityDocument.person.in_(person_ids))
+            .order_by(IdentityDocument.is_current.desc(), IdentityDocument.issued_on.desc(),
+                      IdentityDocument.id.desc()))
+
+
+def statuses(person_ids, organisation):
+    """Per child: (status, organisation) from open memberships, else from the last departure."""
+    open_places, departures = {}, {}
+    for m in _places_of(person_ids):
+        (departures if m.ended_on else open_places).setdefault(m.person, []).append(m)
+    result = {}
+    for pid, places in open_places.items():
+        places.sort(key=lambda m: (m.started_on, m.id))
+        mine = next((m for m in places if m.org == organisation.id), None)
+        main = next((m for m in places if m.kind in MAIN_KINDS), None)
+        if mine is not None:
+            result[pid] = ('Обучается в вашей организации', mine.short_name)
+        elif main is not None:
+            result[pid] = ('Зачислен в основную организацию', main.short_name)
+        else:
+            result[pid] = ('Обучается в организации ДО', places[0].short_name)
+    for pid, ended in departures.items():
+        if pid not in result:
+            last = max(ended, key=lambda m: (m.ended_on, m.id))
+            label = 'Выпускник' if last.end_kind == 'graduation' else 'Выбыл'
+            result[pid] = (label, last.short_name)
+    return {pid: result.get(pid, ('Не зачислен', '')) for pid in person_ids}
+
+
+@compiled
+def _places_of(person_ids):
+    return (Membership.select(Membership.person, Membership.started_on, Membership.id,
+                              Membership.ended_on, Membership.end_kind,
+                              Organisation.id.alias('org'), Organisation.kind,
+                              Organisation.short_name)
+            .join(Organisation)
+            .where(Membership.person.in_(person_ids))
+            .namedtuples())
+
+
+def blockers(order, person_ids, association=None):
+    """Per child, why they cannot be added to ``order`` (in ``association``); absent if they can."""
+    reasons = {}
+    if association is not None:
+        for m in (Membership.select(Membership.person, Membership.started_on, OrderLine.id,
+                                    Order.id, Order.kind, Order.number, Order.document_date)
+                  .join(OrderLine, JOIN.LEFT_OUTER, on=Membership.start_line)
+                  .join(Order, JOIN.LEFT_OUTER)
+                  .where(Membership.person.in_(person_ids), Membership.association == association,
+                         Membership.ended_on.is_null())):
+            line = m.start_line if m.start_line_id else None
+            if line is not None and line.order_id:
+                reasons[m.person_id] = (f'Уже занимается в «{association.name}»: '
+                                        f'{movement.KIND_PAST[line.order.kind]} приказом '
+                                        f'{movement.order_title(line.order)}.')
+            else:
+                reasons[m.person_id] = (f'Уже занимается в «{association.name}» с '
+                                        f'{m.started_on:%d.%m.%Y}.')
+    if order.act_date is None:
+        lines = _lines_blocking(person_ids, order.id)
+    else:
+        lines = _lines_blocking(person_ids, order.id, order.organisation_id, order.act_date)
+    for line in lines:
+        if line.order_id == order.id:
+            reasons[line.person_id] = 'Уже есть в этом приказе.'
+            continue
+        moved = line.moved_on or line.order.act_date
+        reasons.setdefault(line.person_id, (
+            f'Позднее уже {movement.KIND_PAST[line.order.kind]} приказом '
+            f'{movement.order_title(line.order)} (дата движения {moved:%d.%m.%Y}): '
+            'движение нельзя датировать раньше.'))
+    for person_id, refusal in movement.staff_among(person_ids).items():  # the order's own refusal
+        reasons[person_id] = refusal[0].upper() + refusal[1:]
+    return reasons
+
+
+@compiled
+def _lines_blocking(person_ids, order_id, organisation_id=None, act_date=None):
+    """This order's lines and later committed movements here, in one query."""
+    day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
+    blocking = OrderLine.order == order_id
+    if act_date is not None:
+        blocking |= ((Order.organisation == organisation_id) & (Order.status == 'committed')
+                     & (day > act_date))
+    return (OrderLine.select(OrderLine.person, OrderLine.order, OrderLine.moved_on, Order.id,
+                             Order.kind, Order.number, Order.document_date, Order.act_date)
+            .join(Order)
+            .where(OrderLine.person.in_(person_ids), blocking)
+            .order_by(day.desc()))
+
+
+def child_rows(people, order, organisation, chosen, association=None, documents=True, extras=None):
+    """Rows of a result page: status, organisation, document, tick (``chosen``: the ids of the
+    user's selection) or the reason for none."""
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    docs = current_documents(ids) if documents else {}
+    states = statuses(ids, organisation)
+    blocked = blockers(order, ids, association)
+    rows = []
+    for index, person in enumerate(people):
+        status, org_name = states[person.id]
+        rows.append(ChildRow(person=person, document=docs.get(person.id), status=status,
+                             organisation=org_name, blocked=blocked.get(person.id, ''),
+                             selected=person.id in chosen,
+                             extra=extras[index] if extras else None))
+    return rows
+

@@ -1,0 +1,257 @@
+"""The life of an import: upload → validation report → similar-person search → decisions →
+the commit into the draft enrolment order (``commit``), steps run by ``worker``.  Plain
+functions, no Flask.
+
+State lives in the database (``ImportJob``, ``ImportRow``), so a page reload or a restarted
+worker finds the import where it was.  A long step (matching, commit, undo) belongs to the
+runner that claimed it; every batch is one short transaction that ends with the beat
+(heartbeat and progress, on condition that the job is still this runner's and in that step),
+so a working step is never taken over and a cancelled or overtaken runner's batch is rolled
+back.  One active import per organisation is held by a unique column.
+"""
+import json
+import os
+
+from peewee import IntegrityError, ValuesList
+
+from keys import name_key
+from models import Association, ImportJob, ImportRow, Order, db, utcnow
+from services import movement
+from services.imports import parser
+from services.imports.parser import ImportRefused
+from services.registry import similar_people
+
+BACKGROUND_FROM = 1000       # rows; fewer are matched and committed within the request
+BATCH = 500
+DECISIONS = {'use': 'Использовать найденного', 'new': 'Создать нового', 'ignore': 'Игнорировать запись'}
+UNDOING = ('undoing', 'cancelling')
+RUNNABLE = ('queued', 'matching', 'commit_queued', 'committing') + UNDOING
+CANCELLED_AT_ONCE = ('validated', 'queued', 'matching', 'resolving', 'commit_queued', 'failed')
+FAILURE = ('Сбой при обработке импорта. Повторите действие; если ошибка повторится, '
+           'сообщите в техподдержку.')
+
+
+class ImportBusy(Exception):
+    """Another import of the organisation is active."""
+
+
+# --- Upload and validation ---------------------------------------------------------
+
+def organisation_associations(organisation, school_year):
+    """{name key: (id, name)} of the organisation's объединения of the year (what the file may name)."""
+    query = Association.select(Association.id, Association.name).where(
+        Association.organisation == organisation)
+    if school_year is not None:
+        query = query.where(Association.school_year == school_year)
+    return {name_key(a.name): (a.id, a.name) for a in query.order_by(Association.name)}
+
+
+def active_import(organisation):
+    return ImportJob.get_or_none(ImportJob.active_organisation == organisation.id)
+
+
+def start_import(organisation, school_year, user, file_name, data, order=None, today=None):
+    """Check, parse and validate a file; keep its rows. Raises ImportRefused or ImportBusy."""
+    if active_import(organisation) is not None:
+        raise ImportBusy()
+    parsed = parser.parse_file(file_name, data, organisation_associations(organisation, school_year), today)
+    if not parsed.rows:
+        raise ImportRefused('В файле нет ни одной строки с данными под заголовком. '
+                            'Заполните строки начиная с 4-й и загрузите снова.')
+    try:
+        with db.atomic():
+            job = ImportJob.create(
+                organisation=organisation, user=user, order=order, active_organisation=organisation.id,
+                file_name=os.path.basename(file_name)[:255], row_count=len(parsed.rows),
+                error_row_count=sum(1 for r in parsed.rows if r.has_errors),
+                unknown_columns=json.dumps(parsed.unknown_columns, ensure_ascii=False))
+            fields = [ImportRow.job, ImportRow.row_number, ImportRow.values, ImportRow.issues,
+                      ImportRow.critical, ImportRow.duplicate_of]
+            data_rows = [(job.id, r.number, json.dumps(r.values, ensure_ascii=False),
+                          json.dumps([i.__dict__ for i in r.issues], ensure_ascii=False),
+                          r.critical, r.duplicate_of) for r in parsed.rows]
+            for start in range(0, len(data_rows), 500):
+                ImportRow.insert_many(data_rows[start:start + 500], fields=fields).execute()
+    except IntegrityError:
+        raise ImportBusy() from None
+    return job
+
+
+def issues_of(row):
+    return json.loads(row.issues)
+
+
+def values_of(row):
+    return json.loads(row.values)
+
+
+def row_has_errors(issues):
+    return any(i['severity'] in ('critical', 'cell') for i in issues)
+
+
+def rejected_rows(job):
+    """[(row number, {column: value found}, [reasons])] of the rows that will not be imported."""
+    query = ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number)
+    if job.skip_mode:
+        query = query.where(ImportRow.decision == 'skip')
+    out = []
+    for row in query:
+        issues = [i for i in issues_of(row) if i['severity'] != 'warning']
+        if not issues and not job.skip_mode:
+            continue
+        found = values_of(row).get('_raw', {})
+        out.append((row.row_number, found, [f"{i['column']}: {i['message']}" for i in issues]))
+    return out
+
+
+def choose_skip_mode(job, mode):
+    """«пропустить строки с ошибками» (rows) or «пропустить ячейки с ошибками» (cells)."""
+    if mode not in ('rows', 'cells'):
+        raise ImportRefused('Выберите, что пропустить: строки с ошибками или ячейки с ошибками.')
+    with db.atomic():
+        rows = list(ImportRow.select(ImportRow.id, ImportRow.issues, ImportRow.critical)
+                    .where(ImportRow.job == job))
+        skipped = [r.id for r in rows
+                   if r.critical or (mode == 'rows' and row_has_errors(json.loads(r.issues)))]
+        ImportRow.update(decision='').where(ImportRow.job == job).execute()
+        for start in range(0, len(skipped), 500):
+            ImportRow.update(decision='skip').where(ImportRow.id.in_(skipped[start:start + 500])).execute()
+        taken = len(rows) - len(skipped)
+        if not taken:
+            raise ImportRefused('После пропуска строк с ошибками не осталось ни одной строки. '
+                                'Исправьте файл и загрузите его снова.')
+        changed = (ImportJob.update(skip_mode=mode, status='queued', progress_done=0,
+                                    progress_total=taken, claimed_by='', heartbeat_at=None)
+                   .where(ImportJob.id == job.id, ImportJob.status == 'validated').execute())
+        if not changed:
+            raise ImportRefused('Этот импорт уже не ждёт решения по ошибкам. Обновите страницу.')
+    return ImportJob.get_by_id(job.id)
+
+
+def cancel(job):
+    """Cancel an unfinished import: at once while nothing of it is in the registry or the order;
+    once its commit has begun, as ``cancelling`` — the commit's runner stops at its next beat and
+    the next runner undoes what was written."""
+    with db.atomic():
+        at_once = (ImportJob.update(status='cancelled', active_organisation=None, claimed_by='',
+                                    heartbeat_at=None, finished_at=utcnow())
+                   .where(ImportJob.id == job.id, ImportJob.status.in_(CANCELLED_AT_ONCE)).execute())
+        if not at_once:
+            (ImportJob.update(status='cancelling', claimed_by='', heartbeat_at=None)
+             .where(ImportJob.id == job.id, ImportJob.status.in_(('committing', 'undoing'))).execute())
+    return ImportJob.get_by_id(job.id)
+
+
+def runs_in_background(job):
+    return job.progress_total > BACKGROUND_FROM
+
+
+# --- Matching ------------------------------------------------------------------------------
+
+def _rows_to_match(job):
+    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision != 'skip')
+            .order_by(ImportRow.row_number))
+
+
+def match(job, runner):
+    """Find similar people for the taken rows, batch by batch, resuming from the cursor."""
+    if not beat(job, runner, ('queued', 'matching'), status='matching'):
+        return
+    done = job.progress_done
+    taken = list(_rows_to_match(job).select(ImportRow.id, ImportRow.values).offset(done).tuples())
+    incoming = [similar_people.Incoming.from_values(json.loads(values)) for _, values in taken]
+    batches = similar_people.similar_batches(incoming, job.organisation_id, batch=BATCH)
+    for start, found in zip(range(0, len(taken), BATCH), batches):
+        decided = []
+        for (row_id, _), candidates in zip(taken[start:start + BATCH], found):
+            exact = next((c for c in candidates if c.exact), None)
+            decision = 'use' if exact else ('new' if not candidates else '')
+            decided.append((row_id, json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
+                            decision, exact.person_id if exact else None))
+        with db.atomic():
+            _store_candidates(decided)
+            done += len(decided)
+            if not beat(job, runner, ('matching',), progress_done=done):
+                raise Overtaken()
+    (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
+     .where(ImportJob.id == job.id, ImportJob.claimed_by == runner, ImportJob.status == 'matching')
+     .execute())
+
+
+def _store_candidates(decided):
+    """One UPDATE for a batch of (row id, candidates, decision, preselected person)."""
+    found = ValuesList(decided).cte('found', columns=('id', 'candidates', 'decision', 'chosen'))
+    (ImportRow.update(candidates=found.c.candidates, decision=found.c.decision,
+                      chosen_person=found.c.chosen.cast('INTEGER'))
+     .from_(found).where(ImportRow.id == found.c.id).with_cte(found).execute())
+
+
+def beat(job, runner, statuses, **changes):
+    """Refresh the claim (and write ``changes``) while the job is this runner's in one of
+    ``statuses``; False when it is not: taken over, or cancelled."""
+    return bool(ImportJob.update(heartbeat_at=utcnow(), **changes)
+                .where(ImportJob.id == job.id, ImportJob.claimed_by == runner,
+                       ImportJob.status.in_(statuses)).execute())
+
+
+class Overtaken(Exception):
+    """Another runner took the job over (this one was too slow), or it was cancelled; stop quietly."""
+
+
+# --- Decisions ---------------------------------------------------------------------------
+
+def rows_for_resolution(job):
+    return _rows_to_match(job)
+
+
+def decide(job, row_id, decision, person_id=None):
+    """Record the administrator's choice for one row; a person must be one of the row's candidates."""
+    if job.status != 'resolving':
+        raise ImportRefused('Решения по строкам уже не принимаются: импорт не на этапе поиска похожих.')
+    row = ImportRow.get_or_none(ImportRow.id == row_id, ImportRow.job == job,
+                                ImportRow.decision != 'skip')
+    if row is None:
+        raise ImportRefused('Строка импорта не найдена. Обновите страницу.')
+    if decision not in DECISIONS:
+        raise ImportRefused('Выберите действие: использовать найденного, создать нового или игнорировать запись.')
+    chosen = None
+    if decision == 'use':
+        ids = [c['person_id'] for c in json.loads(row.candidates)]
+        if person_id not in ids:
+            raise ImportRefused(f'Строка {row.row_number}: выберите одного из найденных похожих учащихся.')
+        chosen = person_id
+    row.decision, row.chosen_person = decision, chosen
+    row.save(only=[ImportRow.decision, ImportRow.chosen_person])
+    return row
+
+
+def undecided_count(job):
+    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision == '').count())
+
+
+def request_commit(job, order):
+    """Queue the commit into ``order`` once every row is decided."""
+    if job.status != 'resolving':
+        raise ImportRefused('Импорт не ждёт подтверждения. Обновите страницу.')
+    left = undecided_count(job)
+    if left:
+        raise ImportRefused(f'Не принято решение по {left} строкам. Выберите действие для каждой строки.')
+    check_order(job, order)
+    (ImportJob.update(status='commit_queued', order=order, claimed_by='', heartbeat_at=None,
+                      error='', progress_done=0)
+     .where(ImportJob.id == job.id, ImportJob.status == 'resolving').execute())
+    return ImportJob.get_by_id(job.id)
+
+
+def check_order(job, order):
+    if order is None or order.organisation_id != job.organisation_id:
+        raise ImportRefused('Выберите черновик приказа о зачислении вашей организации.')
+    if order.kind != 'enrolment' or order.status != 'draft':
+        raise ImportRefused(f'Приказ {movement.order_title(order)} — не черновик приказа о зачислении. '
+                            'Выберите черновик или создайте его в книге движения.')
+
+
+def draft_enrolment_orders(organisation):
+    return (Order.select().where(Order.organisation == organisation, Order.kind == 'enrolment',
+                                 Order.status == 'draft')
+            .order_by(Order.document_date.desc(), Order.id.desc()))

@@ -1,0 +1,26 @@
+"""Orders (приказы) and the movement book (книга движения учащихся): the area's public API.
+
+Every change of a child's status is a line of a numbered order.  Every refusal is a sentence
+naming the order or fact that blocks the action.  The database holds what it can: one open
+membership per child and объединение (a partial unique index), one order number per
+organisation and year, one line per child and order.
+"""
+from services.movement.book import (BOOK_COLUMNS, BOOK_COUNT_CAP, BOOK_PAGE_SIZE, BOOK_WIDTHS, book_lines,
+                                    book_row, child_history, current_memberships, order_lines,
+                                    orders_of, parse_book_filters)
+from services.movement.children import children_of, known_to, members_of, parse_new_child
+from services.movement.orders import (AddResult, add_children_to_draft, commit_order, create_draft,
+                                      delete_movement, delete_order, deletion_problems,
+                                      parse_order_header, remove_from_draft, update_draft)
+from services.movement.period import describe_period, movement_period, set_movement_period
+from services.movement.rules import KIND_PAST, capacity_problems, order_title, staff_among
+
+__all__ = [
+    'AddResult', 'BOOK_COLUMNS', 'BOOK_COUNT_CAP', 'BOOK_PAGE_SIZE', 'BOOK_WIDTHS', 'KIND_PAST',
+    'add_children_to_draft', 'book_lines', 'book_row', 'capacity_problems', 'child_history',
+    'children_of', 'commit_order', 'create_draft', 'current_memberships', 'delete_movement',
+    'delete_order', 'deletion_problems', 'describe_period', 'known_to', 'members_of',
+    'movement_period', 'order_lines', 'order_title', 'orders_of', 'parse_book_filters',
+    'parse_new_child', 'parse_order_header', 'remove_from_draft', 'set_movement_period',
+    'staff_among', 'update_draft',
+]
