@@ -17,8 +17,9 @@ import models
 from compiled import compiled
 from models import Organisation, Role, SchoolYear, User, UserRole, db
 from services.esia import client as esia_client, settings as esia_settings
+import web
 from web import (DatabaseSessionInterface, IdConverter, Request, StatementDeadline, carries_nul,
-                 htmx_redirect, static_version)
+                 htmx_redirect)
 
 csrf = CSRFProtect()
 compress = Compress()
@@ -30,7 +31,6 @@ MAIN_MENU = [
     ('Расписание', None), ('Журнал', None), ('Отчеты', None), ('Ресурсы', None),
     ('Одаренные дети', None), ('Аттестация', None),
 ]
-HTMX_INTEGRITY = 'sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn'
 
 # Endpoints anyone may open; every other route needs a signed-in user.
 PUBLIC_ENDPOINTS = {
@@ -118,7 +118,7 @@ def create_app(test_config=None):
     login_manager.login_view = 'auth.login'
     login_manager.login_message = 'Войдите в систему, чтобы открыть эту страницу.'
     login_manager.login_message_category = 'info'
-    app.jinja_env.globals.update(static_version=static_version(app), htmx_integrity=HTMX_INTEGRITY)
+    web.init_app(app)
 
     @app.context_processor
     def menu():

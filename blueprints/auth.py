@@ -4,14 +4,14 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    session, url_for)
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from models import Organisation, UserRole
 from services import audit, mail
 from services.auth import accounts
 from services.auth.passwords import password_problems
 from services.auth.cascade import build_cascade
-from web import audit_event, render
+from web import audit_event, render, start_session
 
 bp = Blueprint('auth', __name__)
 
@@ -66,15 +66,11 @@ def _sign_in(login_name, password, organisation_id):
         audit_event(result.event, user=result.user, login=login, organisation=result.organisation,
                     result='denied', details=result.details)
         return result.message
-    session.pop('csrf_token', None)
-    session.regenerate()
-    login_user(result.user, remember=False)
-    session['org_id'] = result.organisation.id
+    start_session(result.user, result.organisation)
     if result.details == 'break_glass':
         audit_event('break_glass_sign_in', user=result.user, login=login,
                     organisation=result.organisation,
                     details='password sign-in after the ЕСИА-only date')
-    audit_event('sign_in', user=result.user, login=login, organisation=result.organisation)
     return None
 
 

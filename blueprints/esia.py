@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from models import User
 from services.esia import client, errors, linking, messages, settings, signers
-from web import audit_event, requires_right
+from web import audit_event, requires_right, start_session
 
 bp = Blueprint('esia', __name__, url_prefix='/esia')
 
@@ -132,12 +132,7 @@ def confirm():
 
 def _sign_in(user, organisation):
     session.pop('esia_pending', None)
-    session.pop('csrf_token', None)
-    session.regenerate()
-    login_user(user, remember=False)
-    session['org_id'] = organisation.id
-    session['signed_in_with'] = 'esia'
-    audit_event('sign_in', user=user, login=user.login, organisation=organisation, details='esia')
+    start_session(user, organisation, via='esia')
     return redirect(url_for('home.index'), 303)
 
 

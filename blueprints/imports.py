@@ -11,8 +11,8 @@ from flask_login import current_user
 from models import ImportJob, ImportRow, Message, Order, Organisation, Person
 from services import imports, paging
 from services.imports import ImportRefused
-from services.registry import documents
-from web import audit_event, render, requires_right
+from services.common import parse_int
+from web import audit_event, htmx_redirect, render, requires_right, wants_fragment
 
 bp = Blueprint('imports', __name__, url_prefix='/imports')
 PAGE_SIZE = 100
@@ -28,17 +28,6 @@ def _configure(state):
     def _start_import_worker():
         if app.config['IMPORT_WORKER']:
             imports.start_worker()
-
-
-@bp.app_template_filter('ru_iso_date')
-def ru_iso_date(value):
-    """'2015-09-01' → '01.09.2015'."""
-    return '.'.join(reversed(value.split('-'))) if value else ''
-
-
-@bp.app_template_filter('snils_format')
-def snils_format(value):
-    return documents.format_snils(value)
 
 
 def _job_or_404(job_id):
@@ -144,9 +133,7 @@ def _resolution(job):
 def progress(job_id):
     job = _job_or_404(job_id)
     if job.status not in imports.RUNNABLE:
-        if request.headers.get('HX-Request'):
-            return '', 200, {'HX-Redirect': url_for('.show', job_id=job.id)}
-        return redirect(url_for('.show', job_id=job.id), 303)
+        return htmx_redirect(url_for('.show', job_id=job.id))
     return render('imports/progress.html', 'imports/_progress.html', job=job)
 
 
@@ -201,7 +188,7 @@ def decide(job_id, row_id):
         _apply_choice(job, row_id, choice)
     except ImportRefused as refusal:
         flash(str(refusal), 'error')
-    if request.headers.get('HX-Request'):
+    if wants_fragment():
         return render('imports/_decided.html', 'imports/_decided.html', job=job,
                       undecided=imports.undecided_count(job))
     return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')) + f'#row-{row_id}', 303)
@@ -209,7 +196,7 @@ def decide(job_id, row_id):
 
 def _apply_choice(job, row_id, choice):
     decision, _, person = choice.partition(':')
-    imports.decide(job, row_id, decision, int(person) if person.isdigit() else None)
+    imports.decide(job, row_id, decision, parse_int(person))
 
 
 @bp.post('/<int:job_id>/decisions')

@@ -20,8 +20,6 @@ bp = Blueprint('movement', __name__, url_prefix='/movement')
 
 can_view = requires_right('movement_book', 'view')
 can_edit = requires_right('movement_book', 'edit')
-bp.add_app_template_filter(common.ru_date, 'ru_date')
-bp.add_app_template_global(has_right, 'has_right')
 
 PRINT_ROW_LIMIT = 5000
 # The four ways of «Добавить учеников в приказ»: title, text, endpoint, right, the endpoint's
