@@ -56,11 +56,10 @@ def child_values(n, associations):
 
 
 def build(rows):
-    """A region, the importing organisation with a job ready to commit, and another organisation."""
+    """A region and the importing organisation with a job ready to commit."""
     tag = uuid.uuid4().hex[:6]
     region = Region.create(name=f'Бенчмарк {tag}', code=tag)
     org, associations, order = organisation(region, f'МАУДО ЦДТ {tag}', capacity=rows)
-    other = organisation(region, f'МБУДО ДДТ {tag}', capacity=30)
     used = rows // 10
     with db.atomic():  # children already in the registry, found by the search
         known = people.create_people([child_values(10 ** 6 + n, associations) for n in range(used)])
