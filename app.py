@@ -154,7 +154,7 @@ def _roles_here(user_id, organisation_id):
     """The user's roles in the organisation, with it and its current school year (one query,
     on every request)."""
     current_year = ((SchoolYear.organisation == UserRole.organisation)
-                    & (SchoolYear.state == 'current'))
+                    & (SchoolYear.state == SchoolYear.CURRENT))
     return (UserRole.select(UserRole, Organisation, Role, SchoolYear)
             .join_from(UserRole, Organisation)
             .join_from(UserRole, Role)

@@ -294,9 +294,11 @@ YEAR_STATES = {'current': 'Текущий', 'future': 'Будущий', 'closed'
 
 
 class SchoolYear(BaseModel):
+    CURRENT, FUTURE, CLOSED = 'current', 'future', 'closed'
+
     organisation = ForeignKeyField(Organisation, backref='school_years', on_delete='CASCADE')
     start_year = IntegerField()
-    state = CharField(max_length=16, default='current')
+    state = CharField(max_length=16, default=CURRENT)
     starts_on = DateField()
     ends_on = DateField()
     closed_at = DateTimeField(null=True)
@@ -307,6 +309,11 @@ class SchoolYear(BaseModel):
     @property
     def title(self):
         return f'{self.start_year}/{self.start_year + 1}'
+
+    @classmethod
+    def current_of(cls, organisation):
+        """The organisation's current school year, or None (the database allows one at most)."""
+        return cls.select().where(cls.organisation == organisation, cls.state == cls.CURRENT).first()
 
 
 # --- Programs and объединения -------------------------------------------------
@@ -607,13 +614,17 @@ WITHDRAWAL_REASONS = {
 
 
 class Order(BaseModel):
+    DRAFT, COMMITTED = 'draft', 'committed'
+    ENROLMENT, WITHDRAWAL, TRANSFER = 'enrolment', 'withdrawal', 'transfer'
+    NEXT_YEAR, REPEAT, GRADUATION = 'next_year', 'repeat', 'graduation'
+
     organisation = ForeignKeyField(Organisation, backref='orders', on_delete='CASCADE')
     school_year = ForeignKeyField(SchoolYear, backref='orders', on_delete='CASCADE')
     kind = CharField(max_length=16)
     number = CharField(max_length=32, null=True)
     document_date = DateField(null=True)
     act_date = DateField(null=True)
-    status = CharField(max_length=16, default='draft')  # draft / committed
+    status = CharField(max_length=16, default=DRAFT)
     created_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
     created_at = DateTimeField(default=utcnow)
     committed_at = DateTimeField(null=True)
@@ -794,13 +805,17 @@ IMPORT_STATUSES = {
 
 class ImportJob(BaseModel):
     """One uploaded file: its rows, the decisions about them and the result, kept for the record."""
+    VALIDATED, QUEUED, MATCHING, RESOLVING = 'validated', 'queued', 'matching', 'resolving'
+    COMMIT_QUEUED, COMMITTING, UNDOING, CANCELLING = 'commit_queued', 'committing', 'undoing', 'cancelling'
+    COMMITTED, FAILED, CANCELLED = 'committed', 'failed', 'cancelled'
+
     organisation = ForeignKeyField(Organisation, backref='imports', on_delete='CASCADE')
     user = ForeignKeyField(User, null=True, on_delete='SET NULL')
     order = ForeignKeyField(Order, null=True, backref='imports', on_delete='SET NULL')
     # Equal to the organisation id while the import is active: the unique index allows one.
     active_organisation = IntegerField(null=True, unique=True)
     file_name = CharField(max_length=255)
-    status = CharField(max_length=16, default='validated', index=True)
+    status = CharField(max_length=16, default=VALIDATED, index=True)
     skip_mode = CharField(max_length=8, default='')  # rows / cells
     row_count = IntegerField(default=0)
     error_row_count = IntegerField(default=0)
@@ -827,6 +842,8 @@ class ImportJob(BaseModel):
 
 class ImportRow(BaseModel):
     """A data row of an imported file: the values read, the problems found, the candidates, the decision."""
+    UNDECIDED, USE, NEW, IGNORE, SKIP = '', 'use', 'new', 'ignore', 'skip'
+
     job = ForeignKeyField(ImportJob, backref='rows', on_delete='CASCADE')
     row_number = IntegerField()  # the row in the spreadsheet, as the user sees it
     values = TextField(default='{}')  # JSON: normalised values by field
@@ -834,7 +851,7 @@ class ImportRow(BaseModel):
     critical = BooleanField(default=False)
     duplicate_of = IntegerField(null=True)  # an earlier row of the same file with the same child
     candidates = TextField(default='[]')  # JSON, best first
-    decision = CharField(max_length=8, default='')  # use / new / ignore
+    decision = CharField(max_length=8, default=UNDECIDED)
     chosen_person = ForeignKeyField(Person, null=True, on_delete='SET NULL', backref='+')
     result_person = ForeignKeyField(Person, null=True, on_delete='SET NULL', backref='+')
 

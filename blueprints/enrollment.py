@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
+from models import Order
 from services import enrollment, movement, paging
 from services.common import Refused
 from web import audit_event, has_right, render, requires_right, wants_fragment
@@ -25,7 +26,7 @@ def draft_order(view):
         order = enrollment.order_of.first(g.organisation.id, order_id)
         if order is None:
             abort(404)
-        if order.kind != 'enrolment' or order.status != 'draft':
+        if order.kind != Order.ENROLMENT or order.status != Order.DRAFT:
             flash(f'Приказ {movement.order_title(order)} — не черновик приказа о зачислении: '
                   'детей из регистра добавляют только в такой. Создайте приказ о зачислении.',
                   'error')

@@ -96,9 +96,9 @@ def upload():
 @requires_right('import_children')
 def show(job_id):
     job = _job_or_404(job_id)
-    if job.status == 'validated':
+    if job.status == ImportJob.VALIDATED:
         return _report(job)
-    if job.status == 'resolving':
+    if job.status == ImportJob.RESOLVING:
         return _resolution(job)
     if job.status in imports.RUNNABLE:
         return render('imports/progress.html', 'imports/_progress.html', job=job)
@@ -155,13 +155,13 @@ def skip(job_id):
 @requires_right('import_children')
 def cancel(job_id):
     job = imports.cancel(_job_or_404(job_id))
-    if job.status == 'cancelling' and not imports.runs_in_background(job):
+    if job.status == ImportJob.CANCELLING and not imports.runs_in_background(job):
         job = imports.run_job(job.id)
     audit_event('import_cancelled', object_type='import', object_id=job.id, result=job.status)
-    if job.status == 'cancelled':
+    if job.status == ImportJob.CANCELLED:
         flash('Импорт отменён: в регистре и приказе ничего из него не осталось.', 'ok')
         return redirect(url_for('.start'), 303)
-    if job.status == 'cancelling':
+    if job.status == ImportJob.CANCELLING:
         flash('Импорт отменяется: уже записанное в регистр и приказ удаляется. '
               'Дождитесь окончания на этой странице.', 'ok')
     else:
@@ -225,7 +225,7 @@ def decisions(job_id):
     audit_event('import_commit', object_type='import', object_id=job.id, result=job.status,
                 details=f'использовано: {job.used_count}, создано: {job.created_count}, '
                         f'проигнорировано: {job.ignored_count}')
-    if job.status == 'committed':
+    if job.status == ImportJob.COMMITTED:
         flash(f'Импорт записан в приказ: использовано найденных — {job.used_count}, '
               f'создано новых — {job.created_count}, проигнорировано — {job.ignored_count}.', 'ok')
     return redirect(url_for('.show', job_id=job.id), 303)

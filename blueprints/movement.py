@@ -54,7 +54,7 @@ def draft_order(view):
     @organisation_order
     @functools.wraps(view)
     def wrapper(order, **kwargs):
-        if order.status != 'draft':
+        if order.status != Order.DRAFT:
             flash(f'Приказ {movement.order_title(order)} уже проведён: добавить в него учеников '
                   'нельзя.', 'error')
             return redirect(url_for('movement.order', order_id=order.id), 303)
@@ -194,7 +194,7 @@ def orders():
 @can_edit
 def order_new():
     today = datetime.date.today()
-    values = {'kind': request.args.get('kind', 'enrolment'), 'number': '',
+    values = {'kind': request.args.get('kind', Order.ENROLMENT), 'number': '',
               'document_date': today, 'act_date': today}
     return render_template('movement/order_new.html', values=values, errors={}, kinds=ORDER_KINDS)
 
@@ -224,7 +224,7 @@ def order(order):
 
 def _order_page(order, errors=None, values=None, status=200, refusals=()):
     lines = list(movement.order_lines(order))
-    warnings = movement.capacity_problems(order) if order.status == 'draft' and not refusals else []
+    warnings = movement.capacity_problems(order) if order.status == Order.DRAFT and not refusals else []
     return render_template('movement/order.html', order=order, lines=lines, warnings=warnings,
                            refusals=refusals,
                            errors=errors or {}, values=values or order.__data__,
@@ -303,7 +303,7 @@ def line_delete_confirm(order, line_id):
 def line_delete(order, line_id):
     line = _line_or_404(order, line_id)
     try:
-        if order.status == 'draft':
+        if order.status == Order.DRAFT:
             movement.remove_from_draft(order, line)
             order_gone = False
         else:
@@ -353,7 +353,7 @@ def _open_associations():
     return (Association.select(Association, SchoolYear, Program)
             .join_from(Association, SchoolYear).join_from(Association, Program)
             .where(Association.organisation == g.organisation, Association.kind == 'association',
-                   SchoolYear.state != 'closed', Program.archived == False)  # noqa: E712
+                   SchoolYear.state != SchoolYear.CLOSED, Program.archived == False)  # noqa: E712
             .order_by(SchoolYear.start_year, Association.study_year, Association.name))
 
 
@@ -363,14 +363,15 @@ def _add_page(order, status=200, child_values=None, child_errors=None, child_war
     ways = [(title, text, url_for(endpoint, **{argument: order.id})
              if endpoint in current_app.view_functions and (right is None or has_right(right)) else None)
             for title, text, endpoint, right, argument in ADD_WAYS]
+    enrolment = order.kind == Order.ENROLMENT
     context = dict(order=order, ways=ways, query=query, source=source,
-                   known=list(movement.children_of(g.organisation, query)) if order.kind == 'enrolment' else [],
+                   known=list(movement.children_of(g.organisation, query)) if enrolment else [],
                    members=list(movement.members_of(source)) if source else [],
                    associations=list(_open_associations()), reasons=WITHDRAWAL_REASONS,
                    chosen=OrderLine.select().where(OrderLine.order == order).count(),
                    child_values=child_values or {}, child_errors=child_errors or {},
                    child_warnings=child_warnings or [])
-    if order.kind != 'enrolment':
+    if order.kind != Order.ENROLMENT:
         context['sources'] = list(_all_associations().where(
             Association.id.in_(Membership.select(Membership.association)
                                .where(Membership.organisation == g.organisation,
@@ -424,7 +425,7 @@ def _add_children(order, person_ids):
 @can_edit
 @draft_order
 def order_add_new_child(order):
-    if order.kind != 'enrolment':
+    if order.kind != Order.ENROLMENT:
         abort(404)
     values, errors, warnings = movement.parse_new_child(request.form)
     if _association_or_404(request.form.get('association_to')) is None:

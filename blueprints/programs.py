@@ -134,9 +134,9 @@ def associations():
 
 
 def _association_form(program, association, values, errors, status=200):
+    years = [y for y in programs.years_of(g.organisation) if y.state != SchoolYear.CLOSED]
     return render_template('programs/association_form.html', program=program,
-                           association=association, values=values, errors=errors,
-                           years=[y for y in programs.years_of(g.organisation) if y.state != 'closed'],
+                           association=association, values=values, errors=errors, years=years,
                            teachers=programs.teachers_of(g.organisation)), status
 
 

@@ -10,7 +10,7 @@ from demo.catalogue import (
 from demo.dates import add_years, age_on
 from demo.names import DUPLICATE_VARIANTS, LATIN_LOOKALIKE, typo
 from demo.writer import Pipeline
-from models import IdentityDocument, Membership, OrderLine, Person
+from models import IdentityDocument, Membership, Order, OrderLine, Person
 from keys import document_key, name_key
 
 CHUNK = 20000  # children generated and written per transaction
@@ -148,7 +148,7 @@ class Children:
         ended_on, end_line, end_kind, end_reason, destination = None, None, '', '', ''
         if close is not None:
             end_kind, end_reason, destination = close
-            leave = org.grad_orders if end_kind == 'graduation' else org.withdraw_orders
+            leave = org.grad_orders if end_kind == Order.GRADUATION else org.withdraw_orders
             leave_id, ended_on = leave[rng.randrange(len(leave))]
             end_line = self.new_id(OrderLine)
             self.buffers[OrderLine].append((end_line, leave_id, pid, aid, None, ended_on, end_reason,
@@ -160,7 +160,7 @@ class Children:
     def leave_reason(self, prog, sy, muni):
         rng = self.rng
         if sy == prog.duration and rng.random() < 0.5:
-            return 'graduation', '', ''
+            return Order.GRADUATION, '', ''
         reason = WITHDRAWAL_REASON(rng)
         if reason == 'moved':
             destination = f'Переезд: {rng.choice(MOVED_TO)}'
@@ -170,7 +170,7 @@ class Children:
             destination = rng.choice(others).short_name
         else:
             destination = rng.choice(WITHDRAWAL_DESTINATIONS[reason])
-        return 'withdrawal', reason, destination
+        return Order.WITHDRAWAL, reason, destination
 
     def child(self, forced=None, duplicate=None):
         """One child (and, for a duplicate slot, their near-duplicate record); returns rows made."""

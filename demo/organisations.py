@@ -199,8 +199,8 @@ class Organisations:
                  settlement=settlement[0], authority=authority, kind=kind,
                  short_name=short, full_name=full, name_key=name_key(short),
                  movement_period_start=self.starts_on, movement_period_end=self.ends_on, **card)
-        self.add(SchoolYear, id=year_id, organisation=oid, start_year=self.start_year, state='current',
-                 starts_on=self.starts_on, ends_on=self.ends_on)
+        self.add(SchoolYear, id=year_id, organisation=oid, start_year=self.start_year,
+                 state=SchoolYear.CURRENT, starts_on=self.starts_on, ends_on=self.ends_on)
         self.orgs.append(org)
         return org
 
@@ -362,19 +362,19 @@ class Organisations:
                 for j in range(n_enrol):
                     number += 1
                     day = self.starts_on + datetime.timedelta(days=j * (enrol_days + 1) // n_enrol)
-                    org.enrol_orders.append((self.order(org, 'enrolment', number, day), day.isoformat()))
-                kinds = ['withdrawal'] * n_leave + ['graduation'] * n_grad
+                    org.enrol_orders.append((self.order(org, Order.ENROLMENT, number, day), day.isoformat()))
+                kinds = [Order.WITHDRAWAL] * n_leave + [Order.GRADUATION] * n_grad
                 rng.shuffle(kinds)
                 for j, kind in enumerate(kinds):
                     number += 1
                     day = leave_from + datetime.timedelta(days=j * (leave_days + 1) // len(kinds))
-                    target = org.withdraw_orders if kind == 'withdrawal' else org.grad_orders
+                    target = org.withdraw_orders if kind == Order.WITHDRAWAL else org.grad_orders
                     target.append((self.order(org, kind, number, day), day.isoformat()))
 
     def order(self, org, kind, number, day):
         oid = self.new_id(Order)
         self.buffers[Order].append((
-            oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), 'committed',
+            oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), Order.COMMITTED,
             None, f'{day.isoformat()} 10:00:00', f'{day.isoformat()} 15:00:00', 1))
         return oid
 

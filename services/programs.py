@@ -110,7 +110,7 @@ def parse_association(form, organisation, program, association=None):
                                  if year_id else None)
         if values['school_year'] is None:
             errors['school_year'] = 'Выберите учебный год.'
-        elif values['school_year'].state == 'closed':
+        elif values['school_year'].state == SchoolYear.CLOSED:
             errors['school_year'] = f'Учебный год {values["school_year"].title} закрыт.'
     return values, errors
 

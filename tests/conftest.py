@@ -1,13 +1,18 @@
 """Fixtures: one migrated database per run (SQLite, or PostgreSQL when DATABASE_URL says so),
-emptied before every test; an app, a client that knows its CSRF token, and sign-in helpers."""
+emptied before every test; an app, a client that knows its CSRF token, and sign-in helpers;
+the region and its registry; the development ЕСИА provider; Chromium."""
 import os
 import re
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 
 import models
 from app import create_app
-from tests import factories
+from devidp.app import create_app as create_idp
+from tests import builders
+from tests.esia_support import CLIENT_ID, DATA, esia_config
 
 KEPT_TABLES = {'role', 'schema_migration'}
 
@@ -89,7 +94,7 @@ class FormClient:
     def signed_in(self):
         return self.client.get('/', follow_redirects=False).status_code == 200
 
-    def sign_in(self, login, password=factories.PASSWORD, organisation=None):
+    def sign_in(self, login, password=builders.PASSWORD, organisation=None):
         data = {'login': login, 'password': password}
         if organisation is not None:
             data['organisation'] = organisation.id
@@ -105,7 +110,7 @@ def client(app):
 def region(app):
     """A small region: the seed's sign-in chain with an ОДО, its administrator and teacher."""
     with app.app_context():
-        return factories.region_tree()
+        return builders.region_tree()
 
 
 @pytest.fixture
@@ -113,6 +118,57 @@ def admin_client(client, region):
     response = client.sign_in('odo-admin', organisation=region.odo)
     assert response.status_code == 303, response.get_data(as_text=True)
     return client
+
+
+@pytest.fixture
+def registry(app, region):
+    """Children around the region: at school, in other ОДО, departed, graduated."""
+    with app.app_context():
+        return builders.registry_children(region)
+
+
+def serve(wsgi_app):
+    """Serve ``wsgi_app`` in a thread on a free loopback port: its base URL and a stop()."""
+    server = make_server('127.0.0.1', 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=5)
+    return f'http://127.0.0.1:{server.server_port}', stop
+
+
+# --- ЕСИА: the development identity provider, with its fixtures here so no test imports them --
+
+@pytest.fixture(scope='session')
+def idp_server():
+    """The development identity provider on its own loopback port, for the whole run."""
+    idp = create_idp({
+        'KEY_PATH': os.path.join(DATA, 'idp.key'),
+        'CLIENTS': {CLIENT_ID: {'certificate': os.path.join(DATA, 'client.crt'),
+                                'redirect_uris': ['http://localhost/esia/return']}},
+        'SLOW_SECONDS': 4,
+    })
+    url, stop = serve(idp)
+    idp.config['ISSUER'] = url + '/'
+    yield idp, url
+    stop()
+
+
+@pytest.fixture
+def idp(idp_server):
+    """The provider's app, its switches and codes reset for every test."""
+    app, _ = idp_server
+    app.extensions['devidp'].reset()
+    return app
+
+
+@pytest.fixture
+def esia_app(app, idp, idp_server):
+    """The app pointed at the development provider, with the ЕСИА-only policy enforced."""
+    app.config.update(esia_config(idp_server[1]))
+    return app
 
 
 # --- Browser tests: the app served in a thread, driven by Debian's Chromium ----------------
@@ -125,15 +181,9 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-
 @pytest.fixture
 def live_server(app, region):
     """The base URL of the app, served by a threaded WSGI server on a free loopback port."""
-    import threading
-    from werkzeug.serving import make_server
-
-    server = make_server('127.0.0.1', 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f'http://127.0.0.1:{server.server_port}'
-    server.shutdown()
-    thread.join(timeout=5)
+    url, stop = serve(app)
+    yield url
+    stop()
 
 
 @pytest.fixture(scope='session')

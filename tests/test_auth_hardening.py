@@ -22,7 +22,7 @@ import models
 from app import create_app
 from models import AuditEvent, Region, User, WebSession, utcnow
 from services.auth import accounts
-from tests import factories
+from tests import builders
 from tests.conftest import FormClient
 from tests.esia_support import demo_people
 
@@ -186,7 +186,7 @@ def race(app, region, monkeypatch, passwords, right_waits_for_five=False):
 
     def attempt(index):
         start.wait()
-        if right_waits_for_five and passwords[index] == factories.PASSWORD:
+        if right_waits_for_five and passwords[index] == builders.PASSWORD:
             five_checking.wait(10)
         responses[index] = clients[index].sign_in('odo-admin', passwords[index], region.odo)
         models.db.close()
@@ -199,14 +199,14 @@ def race(app, region, monkeypatch, passwords, right_waits_for_five=False):
     return responses, checked
 
 
-GUESSES = [f'Wrong-guess-{n:02}' for n in range(12)] + [factories.PASSWORD]
+GUESSES = [f'Wrong-guess-{n:02}' for n in range(12)] + [builders.PASSWORD]
 
 
 def test_twelve_parallel_guesses_and_the_right_one_check_at_most_five(app, region, monkeypatch):
     responses, checked = race(app, region, monkeypatch, GUESSES)
     assert len(checked) == accounts.MAX_FAILED_ATTEMPTS
     signed_in = [r for r in responses if r.status_code == 303]
-    assert len(signed_in) == (1 if factories.PASSWORD in checked else 0)
+    assert len(signed_in) == (1 if builders.PASSWORD in checked else 0)
     refused = {r.get_data(as_text=True).count(accounts.BAD_CREDENTIALS) for r in responses
                if r.status_code != 303}
     assert refused == {1}
@@ -214,7 +214,7 @@ def test_twelve_parallel_guesses_and_the_right_one_check_at_most_five(app, regio
 
 def test_the_right_password_after_five_parallel_guesses_is_refused(app, region, monkeypatch):
     responses, checked = race(app, region, monkeypatch, GUESSES, right_waits_for_five=True)
-    assert len(checked) == accounts.MAX_FAILED_ATTEMPTS and factories.PASSWORD not in checked
+    assert len(checked) == accounts.MAX_FAILED_ATTEMPTS and builders.PASSWORD not in checked
     assert all(r.status_code == 200 for r in responses)
     assert User.get(User.login == 'odo-admin').locked_until > utcnow() + datetime.timedelta(minutes=14)
     assert len(events('sign_in_failed')) + len(events('locked_out')) == len(GUESSES)
@@ -257,9 +257,9 @@ def test_refusals_answer_alike_for_right_and_wrong_passwords(app, client, region
     app.config['STAFF_PASSWORD_SIGN_IN'] = False
     Region.update(esia_only_since=datetime.date(2024, 7, 1)).execute()
     demo_people(region)
-    right = answer(client, login, factories.PASSWORD, organisation)
+    right = answer(client, login, builders.PASSWORD, organisation)
     wrong = answer(client, login, 'Wrong-password-1', organisation)
-    unknown = answer(client, 'nobody-here', factories.PASSWORD, organisation)
+    unknown = answer(client, 'nobody-here', builders.PASSWORD, organisation)
     assert right[0] == 200 and hint in right[2]
     assert right == wrong == unknown
     assert client.get('/').status_code == 302
@@ -286,7 +286,7 @@ def test_audit_log_keeps_only_logins_that_exist(client, region):
 def test_next_with_control_characters_is_ignored(client, region, target):
     page = client.get('/login', query_string={'next': target})
     assert page.status_code == 200 and 'name="next"' not in page.get_data(as_text=True)
-    response = client.post_form('/login', {'login': 'odo-admin', 'password': factories.PASSWORD,
+    response = client.post_form('/login', {'login': 'odo-admin', 'password': builders.PASSWORD,
                                            'organisation': region.odo.id, 'next': target})
     assert response.status_code == 303 and response.headers['Location'] == '/'
 
@@ -302,7 +302,7 @@ def test_client_address_in_the_audit_log(app, region, tmp_path, hops, recorded):
     client = FormClient(proxied.test_client())
     client.environ_base['REMOTE_ADDR'] = '10.0.0.2'  # the proxy
     # The proxy appends the address it saw; anything before it the client could have forged.
-    client.post_form('/login', {'login': 'odo-admin', 'password': factories.PASSWORD,
+    client.post_form('/login', {'login': 'odo-admin', 'password': builders.PASSWORD,
                                 'organisation': region.odo.id},
                      headers={'X-Forwarded-For': '6.6.6.6, 203.0.113.9'})
     assert [e.ip for e in events('sign_in')] == [recorded]

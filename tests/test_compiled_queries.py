@@ -5,7 +5,7 @@ import pytest
 from app import _roles_here as roles_here  # the query every request runs
 from compiled import compiled
 from models import Role, UserRole, Organisation
-from tests import factories
+from tests import builders
 
 
 @compiled
@@ -17,7 +17,7 @@ def first_people(surname_key, limit_marker):
 
 
 def test_compiled_rows_match_the_plain_query_for_each_call(region):
-    teacher = factories.user('second', region.odo, 'teacher')
+    teacher = builders.user('second', region.odo, 'teacher')
     UserRole.create(user=teacher, organisation=region.odo, role=Role.get(Role.code == 'odo_admin'))
     UserRole.create(user=teacher, organisation=region.school, role=Role.get(Role.code == 'teacher'))
     seen = 0
@@ -36,8 +36,8 @@ def test_compiled_rows_match_the_plain_query_for_each_call(region):
 
 def test_constants_stay_constants_and_values_are_bound_each_time(region):
     for name in ('Анна', 'Вера', 'Галина'):
-        factories.person('Орлова', name)
-    factories.person('Петрова', 'Дарья')
+        builders.person('Орлова', name)
+    builders.person('Петрова', 'Дарья')
     assert [p.name for p in first_people('орлова', 0)] == ['Анна', 'Вера']  # LIMIT 2 kept
     assert [p.name for p in first_people('петрова', 0)] == ['Дарья']
     assert first_people('сидорова', 0) == []
@@ -81,9 +81,9 @@ def people_among(ids, *values, used):
 
 def test_in_lists_and_shapes_get_a_plan_each_and_bind_every_element(region):
     import datetime
-    anna = factories.person('Орлова', 'Анна', birth_date=datetime.date(2014, 1, 1))
-    vera = factories.person('Орлова', 'Вера', birth_date=datetime.date(2015, 1, 1))
-    gleb = factories.person('Орлов', 'Глеб', gender='M', birth_date=datetime.date(2014, 1, 1))
+    anna = builders.person('Орлова', 'Анна', birth_date=datetime.date(2014, 1, 1))
+    vera = builders.person('Орлова', 'Вера', birth_date=datetime.date(2015, 1, 1))
+    gleb = builders.person('Орлов', 'Глеб', gender='M', birth_date=datetime.date(2014, 1, 1))
 
     def names(*values, used=()):  # plainly, then planned, then from the plan: the same rows
         runs = [[p.name for p in people_among(*values, used=used)] for _ in range(3)]

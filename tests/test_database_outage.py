@@ -12,7 +12,7 @@ from peewee import SqliteDatabase
 
 import models
 from app import create_app
-from tests import factories
+from tests import builders
 from tests.conftest import FormClient, is_postgres
 
 DATABASE_MESSAGE = 'База данных не отвечает'
@@ -86,7 +86,7 @@ def proxied_app(database_url, tmp_path):
     from tests.conftest import empty_tables
     empty_tables(models.db.obj)
     with app.app_context():
-        region = factories.region_tree()
+        region = builders.region_tree()
     models.db.close()
     yield app, proxy, region
     proxy.close()

@@ -3,10 +3,8 @@ copy of the child's surname key and gender, and a person's ``is_staff``, after t
 an order commit, a change of surname, a hiring and a dismissal."""
 import datetime
 
-from peewee import JOIN, fn
-
 from models import Employment, Membership, Person
-from tests.movement_builders import association, child, committed, program
+from tests.builders import association, child, committed, program
 
 
 def copies_that_differ():
@@ -27,7 +25,7 @@ def test_copies_match_their_source_after_the_demo_load(app):
 
 
 def test_copies_follow_commits_renames_hiring_and_dismissal(app, region):
-    beads = association(region.odo, program(region.odo), '1а Бисер')
+    beads = association(region.odo, '1а Бисер', program(region.odo))
     pupil = child('Королёва', 'Анна')
     committed(region.odo, 'enrolment', 1, [pupil], to=beads)
     assert copies_that_differ() == (0, 0)

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import EnrollmentSelection, OrderLine
-from tests import factories
-from tests.test_enrollment_registry import registry  # noqa: F401  (the fixture)
+from tests import builders
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +21,9 @@ NAMES = ['Анна', 'Вера', 'Галина', 'Дарья', 'Елена', 'Ж
 
 
 @pytest.fixture
-def elkiny(app, registry):  # noqa: F811
+def elkiny(app, registry):
     with app.app_context():
-        return [factories.child('Ёлкина', name, 'Ивановна', datetime.date(2015, 2, i + 1))
+        return [builders.child('Ёлкина', name, 'Ивановна', datetime.date(2015, 2, i + 1))
                 for i, name in enumerate(NAMES)]
 
 
@@ -33,13 +32,13 @@ def sign_in(page, base, region):
               f'&settlement={region.town.id}&kind=odo')
     page.select_option('#organisation', label='МАУДО Центр детского творчества')
     page.fill('#login', 'odo-admin')
-    page.fill('#password', factories.PASSWORD)
+    page.fill('#password', builders.PASSWORD)
     page.click('button:has-text("Войти")')
     page.wait_for_url(base + '/')
 
 
 def test_ticks_survive_pages_and_filters_and_go_into_the_order(live_server, page, region,
-                                                                registry, elkiny):  # noqa: F811
+                                                               registry, elkiny):
     errors = []
     page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
     order = registry['order']
@@ -104,7 +103,7 @@ def selected_people(order):
 
 @pytest.mark.parametrize('browser_context_options', [PHONE], ids=['phone-360'])
 def test_search_and_tick_on_a_phone(live_server, page, browser_context_options, region,
-                                    registry):  # noqa: F811
+                                    registry):
     errors = []
     page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
     order, screen = registry['order'], PHONE['viewport']['width']
@@ -134,9 +133,9 @@ def test_search_and_tick_on_a_phone(live_server, page, browser_context_options, 
 @pytest.mark.parametrize('browser_context_options', [NO_SCRIPT], ids=['no-javascript'])
 def test_search_pool_and_ticks_work_without_javascript(app, live_server, page,
                                                        browser_context_options, region,
-                                                       registry):  # noqa: F811
+                                                       registry):
     with app.app_context():
-        factories.association(region.odo, '3в Керамика')
+        builders.association(region.odo, '3в Керамика')
     order, year = registry['order'], registry['bead'].school_year.title
     not_chosen = 'Не выбрано (кого нельзя зачислить, будет видно после выбора)'
     sign_in(page, live_server, region)

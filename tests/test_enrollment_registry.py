@@ -8,46 +8,10 @@ import re
 import pytest
 
 from models import AuditEvent, EnrollmentSelection, Order, OrderLine, Role, UserRole
-from services.registry.documents import snils_check_number
-from tests import factories
+from tests import builders
+from tests.builders import ELKINA_SNILS, valid_snils
 
 D = datetime.date
-
-
-def valid_snils(first9):
-    return f'{first9}{snils_check_number(first9):02d}'
-
-
-ELKINA_SNILS = valid_snils('123123123')
-
-
-@pytest.fixture
-def registry(app, region):
-    """Children around the region: at school, in other ОДО, departed, graduated."""
-    with app.app_context():
-        f = factories
-        bead = f.association(region.odo, '1а Бисер')
-        robots = f.association(region.other_odo, '2б Робототехника')
-        grade5 = f.association(region.school, '5А', grade=5, kind='class', program=False)
-        grade7 = f.association(region.school, '7Б', grade=7, kind='class', program=False)
-        far = f.association(region.far_odo, '1в Хор')
-        elkina = f.child('Ёлкина', 'Алёна', 'Игоревна', D(2014, 5, 3), snils=ELKINA_SNILS,
-                         document=('birth_certificate_rf', 'II-ФВ', '123456'))
-        f.place(elkina, grade5)
-        petrov = f.child('Петров', 'Пётр', '', D(2010, 1, 20), gender='M', no_patronymic=True,
-                         document=('passport_rf', '6408', '654321'))
-        f.place(petrov, robots)
-        f.place(petrov, grade7)
-        departed = f.child('Сидорова', 'Мария', 'Олеговна', D(2013, 2, 2),
-                           document=('birth_certificate_rf', 'IV-АБ', '222333'))
-        f.place(departed, robots, started=D(2024, 9, 1), ended=D(2025, 5, 20),
-                end_kind='withdrawal', end_reason='moved', destination='Переезд: Хабаровск')
-        graduate = f.child('Иванов', 'Семён', 'Ильич', D(2008, 7, 7), gender='M')
-        f.place(graduate, far, started=D(2021, 9, 1), ended=D(2024, 5, 31), end_kind='graduation')
-        order = f.enrolment_draft(region.odo)
-        return dict(bead=bead, robots=robots, grade5=grade5, grade7=grade7, far=far,
-                    elkina=elkina, petrov=petrov, departed=departed, graduate=graduate,
-                    order=order)
 
 
 def url(order, screen, **args):
@@ -176,7 +140,7 @@ def many_kuznetsovy(app, registry):
     with app.app_context():
         names = ['Анна', 'Вера', 'Галина', 'Дарья', 'Елена', 'Жанна', 'Зоя', 'Инна', 'Кира',
                  'Лидия', 'Мария', 'Нина']
-        return [factories.child('Кузнецова', n, 'Петровна', D(2015, 1, i + 1))
+        return [builders.child('Кузнецова', n, 'Петровна', D(2015, 1, i + 1))
                 for i, n in enumerate(names)]
 
 
@@ -258,7 +222,7 @@ def test_selection_belongs_to_the_user_and_the_order(admin_client, client, app, 
     order, kids = registry['order'], many_kuznetsovy
     tick(admin_client, order, 'search', kids[:2], kids[:2])
     with app.app_context():
-        another = factories.enrolment_draft(order.organisation, number='2')
+        another = builders.draft(order.organisation, 'enrolment', 2, on=builders.day(10, 1))
     page = text(admin_client.get(url(another, 'search')))
     assert 'Выбранные учащиеся (0)' in page
 
@@ -303,7 +267,7 @@ def test_children_who_cannot_be_added_show_the_reason_instead_of_a_tick(app, adm
                                                                        registry):
     order, bead = registry['order'], registry['bead']
     with app.app_context():
-        factories.place(registry['elkina'], bead)
+        builders.place(registry['elkina'], bead)
         committed = Order.create(organisation=order.organisation, school_year=order.school_year,
                                  kind='enrolment', number='7', document_date=D(2026, 10, 15),
                                  act_date=D(2026, 10, 15), status='committed')
@@ -315,12 +279,13 @@ def test_children_who_cannot_be_added_show_the_reason_instead_of_a_tick(app, adm
                                      snils='', doc_series='', doc_number='') + f'&to={bead.id}'))
     assert 'Укажите фамилию' in page  # nothing searched yet: just proves `to` is harmless
     page = text(admin_client.get(url(order, 'search', applied=1, surname='е', to=bead.id)))
-    assert 'Уже занимается в «1а Бисер» с 01.09.2026.' in page
+    assert 'Ребёнок уже занимается в «1а Бисер» с 01.09.2026.' in page
     assert f'name="person" value="{registry["elkina"].id}"' not in page
     page = text(admin_client.get(url(order, 'search', applied=1, surname='петров', to=bead.id)))
-    assert 'Позднее уже зачислен приказом №7 от 15.10.2026' in page
+    assert ('Ребёнок уже зачислен приказом №7 от 15.10.2026 (дата движения 15.10.2026); '
+            'движение нельзя датировать раньше 15.10.2026.') in page
     page = text(admin_client.get(url(order, 'search', applied=1, surname='сидорова', to=bead.id)))
-    assert 'Уже есть в этом приказе.' in page
+    assert 'Ребёнок уже есть в этом приказе.' in page
 
 
 # --- «Список выпускников и выбывших» ----------------------------------------------------
@@ -371,9 +336,9 @@ def test_pool_filters_by_place_organisation_and_association(admin_client, region
 def test_pool_page_size_and_pages(app, admin_client, registry):
     with app.app_context():
         for i in range(12):
-            kid = factories.child('Орлова', 'Ольга', 'Ивановна', D(2012, 1, i + 1))
-            factories.place(kid, registry['robots'], started=D(2024, 9, 1),
-                            ended=D(2025, 6, i + 1), end_kind='withdrawal', end_reason='other')
+            kid = builders.child('Орлова', 'Ольга', 'Ивановна', D(2012, 1, i + 1))
+            builders.place(kid, registry['robots'], started=D(2024, 9, 1),
+                           ended=D(2025, 6, i + 1), end_kind='withdrawal', end_reason='other')
     first = admin_client.get(url(registry['order'], 'pool', size=10))
     assert len(result_names(first)) == 10
     second = text(admin_client.get(url(registry['order'], 'pool', size=10, page=2)))
@@ -393,7 +358,7 @@ def test_enrolling_from_the_pool_keeps_the_history(admin_client, registry):
 def test_pool_needs_its_right(app, client, region, registry):
     with app.app_context():
         clerk = Role.create(code='clerk', name='Делопроизводитель', movement_book='edit')
-        account = factories.user('clerk', region.odo, 'teacher')
+        account = builders.user('clerk', region.odo, 'teacher')
         UserRole.update(role=clerk).where(UserRole.user == account).execute()
     client.sign_in('clerk', organisation=region.odo)
     order = registry['order']
@@ -493,11 +458,11 @@ def test_htmx_request_gets_the_fragment_and_the_page_varies(admin_client, regist
 def test_fifty_row_fragment_is_under_ten_kilobytes_compressed(app, admin_client, registry):
     with app.app_context():
         for i in range(60):
-            kid = factories.child('Константинопольская', 'Александра', 'Владиславовна',
-                                  D(2012, 1, 1) + datetime.timedelta(days=i),
-                                  snils=valid_snils(f'{200000000 + i * 7919}'),
-                                  document=('birth_certificate_rf', 'XIV-АИ', f'{100000 + i}'))
-            factories.place(kid, registry['grade5'])
+            kid = builders.child('Константинопольская', 'Александра', 'Владиславовна',
+                                 D(2012, 1, 1) + datetime.timedelta(days=i),
+                                 snils=valid_snils(f'{200000000 + i * 7919}'),
+                                 document=('birth_certificate_rf', 'XIV-АИ', f'{100000 + i}'))
+            builders.place(kid, registry['grade5'])
     response = admin_client.get(url(registry['order'], 'search', applied=1,
                                     surname='константинопольская', size=50, to=registry['bead'].id),
                                 headers={'HX-Request': 'true', 'HX-Request-Type': 'partial'})
@@ -541,12 +506,12 @@ def test_queries_per_page_do_not_grow_with_the_rows(app, admin_client, region, r
     def add_children(n, offset):
         with app.app_context():
             for i in range(n):
-                kid = factories.child('Кротова', 'Ксения', 'Ивановна',
-                                      D(2013, 1, 1) + datetime.timedelta(days=offset + i),
-                                      document=('birth_certificate_rf', 'I-АА', f'{300000 + offset + i}'))
-                factories.place(kid, registry['grade5'])
-                factories.place(kid, registry['robots'], started=D(2024, 9, 1),
-                                ended=D(2025, 5, 1), end_kind='withdrawal', end_reason='other')
+                kid = builders.child('Кротова', 'Ксения', 'Ивановна',
+                                     D(2013, 1, 1) + datetime.timedelta(days=offset + i),
+                                     document=('birth_certificate_rf', 'I-АА', f'{300000 + offset + i}'))
+                builders.place(kid, registry['grade5'])
+                builders.place(kid, registry['robots'], started=D(2024, 9, 1),
+                               ended=D(2025, 5, 1), end_kind='withdrawal', end_reason='other')
 
     add_children(2, 0)
     few = count_queries(admin_client, url(order, screen, size=50, to=bead.id, **args))

@@ -5,8 +5,7 @@ import datetime
 
 from models import Membership, Person
 from services import movement
-from tests import factories
-from tests.movement_builders import association, child, committed, day, program
+from tests.builders import association, child, committed, day, draft, organisation, place, program
 from tests.test_enrollment_registry import result_names, url
 
 
@@ -15,7 +14,7 @@ def copies():
 
 
 def test_memberships_carry_surname_and_gender_from_enrolment_to_departure(admin_client, region):
-    beads = association(region.odo, program(region.odo), '1а Бисер')
+    beads = association(region.odo, '1а Бисер', program(region.odo))
     alyona = child('Ёлкина', 'Алёна')
     pyotr = child('Петров', 'Пётр', 'Ильич', gender='M')
     committed(region.odo, 'enrolment', 1, [alyona, pyotr], to=beads)
@@ -24,7 +23,7 @@ def test_memberships_carry_surname_and_gender_from_enrolment_to_departure(admin_
     withdrawal = committed(region.odo, 'withdrawal', 2, [alyona, pyotr], on=day(10, 1),
                            source=beads, reason='moved', destination='г. Корсаков')
     assert copies() == {alyona.id: ('елкина', 'F'), pyotr.id: ('петров', 'M')}
-    order = factories.enrolment_draft(region.odo, number='3', act_date=day(10, 5))
+    order = draft(region.odo, 'enrolment', 3, on=day(10, 5))
     assert result_names(admin_client.get(url(order, 'pool', letter='Е', gender='F'))) == [
         'Ёлкина Алёна Сергеевна']
     assert result_names(admin_client.get(url(order, 'pool', letter='П'))) == ['Петров Пётр Ильич']
@@ -37,10 +36,10 @@ def test_memberships_carry_surname_and_gender_from_enrolment_to_departure(admin_
 
 
 def test_a_changed_surname_reaches_the_memberships(admin_client, region):
-    robots = factories.association(region.other_odo, '2б Робототехника')
-    olga = factories.child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, 1))
-    factories.place(olga, robots)
-    order = factories.enrolment_draft(region.odo)
+    robots = association(region.other_odo, '2б Робототехника')
+    olga = child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, 1))
+    place(olga, robots)
+    order = draft(region.odo, 'enrolment', 1, on=day(10, 1))
     listed = dict(organisation=region.other_odo.id)
     assert result_names(admin_client.get(url(order, 'others', surname='ор', **listed))) == [
         'Орлова Ольга Ивановна']
@@ -55,42 +54,41 @@ def test_a_changed_surname_reaches_the_memberships(admin_client, region):
 
 
 def test_graduation_copies_them_too(admin_client, region):
-    beads = association(region.odo, program(region.odo), '1а Бисер')
+    beads = association(region.odo, '1а Бисер', program(region.odo))
     semyon = child('Иванов', 'Семён', 'Ильич', gender='M')
     committed(region.odo, 'enrolment', 1, [semyon], to=beads)
     committed(region.odo, 'graduation', 2, [semyon], on=day(5, 25), source=beads)
     assert copies() == {semyon.id: ('иванов', 'M')}
-    order = factories.enrolment_draft(region.odo, number='3', act_date=day(5, 26))
+    order = draft(region.odo, 'enrolment', 3, on=day(5, 26))
     assert result_names(admin_client.get(url(order, 'pool', category='graduation', letter='И',
                                              gender='M'))) == ['Иванов Семён Ильич']
 
 
 def test_the_pool_lists_departures_of_this_region_only(admin_client, region):
     from models import Municipality, Region, Settlement
-    beads = factories.association(region.school, '1а')
-    factories.place(child('Иванова', 'Ольга'), beads, ended=day(5, 20), end_kind='withdrawal',
-                    end_reason='moved', destination='г. Корсаков')
-    order = factories.enrolment_draft(region.odo, number='3', act_date=day(5, 26))
+    beads = association(region.school, '1а')
+    place(child('Иванова', 'Ольга'), beads, ended=day(5, 20), end_kind='withdrawal',
+          end_reason='moved', destination='г. Корсаков')
+    order = draft(region.odo, 'enrolment', 3, on=day(5, 26))
     assert result_names(admin_client.get(url(order, 'pool'))) == ['Иванова Ольга Сергеевна']
 
     elsewhere = Region.create(name='Камчатский край', code='41')
     city = Municipality.create(region=elsewhere, name='Петропавловск-Камчатский городской округ')
     town = Settlement.create(municipality=city, name='Петропавловск-Камчатский, г.')
-    school = factories.organisation(elsewhere, city, town, 'school', 'МАОУ СОШ № 2')
-    far_class = factories.association(school, '2б')
-    factories.place(child('Иванова', 'Анна'), far_class, ended=day(5, 21), end_kind='withdrawal',
-                    end_reason='moved', destination='г. Елизово')
+    school = organisation(elsewhere, city, town, 'school', 'МАОУ СОШ № 2')
+    far_class = association(school, '2б')
+    place(child('Иванова', 'Анна'), far_class, ended=day(5, 21), end_kind='withdrawal',
+          end_reason='moved', destination='г. Елизово')
     for filters in ({}, {'letter': 'И'}, {'org_kind': 'school'}, {'category': 'withdrawal'}):
         assert result_names(admin_client.get(url(order, 'pool', **filters))) == [
             'Иванова Ольга Сергеевна'], filters
 
 
 def test_other_organisation_pages_are_counted_and_paged(app, admin_client, region):
-    robots = factories.association(region.other_odo, '2б Робототехника')
+    robots = association(region.other_odo, '2б Робототехника')
     for i in range(25):
-        factories.place(factories.child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, i + 1)),
-                        robots)
-    order = factories.enrolment_draft(region.odo)
+        place(child('Орлова', 'Ольга', 'Ивановна', datetime.date(2012, 1, i + 1)), robots)
+    order = draft(region.odo, 'enrolment', 1, on=day(10, 1))
     listed = dict(organisation=region.other_odo.id, size=10)
     assert len(result_names(admin_client.get(url(order, 'others', **listed)))) == 10
     third = admin_client.get(url(order, 'others', page=3, **listed))

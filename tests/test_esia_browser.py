@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import AuditEvent
-from tests.esia_support import CLIENT_ID, demo_people, esia_config, idp, idp_server  # noqa: F401
+from tests.esia_support import CLIENT_ID, demo_people, esia_config
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,8 @@ from devidp import people
 from devidp.people import DEMO_SNILS
 from models import AuditEvent, Person, Region, User
 from services.esia import client as esia_client, errors, messages, policy, settings, signers
-from tests import factories
-from tests.esia_support import (consent, demo_people, esia_app, esia_sign_in, idp, idp_server,  # noqa: F401
-                                return_path)
+from tests import builders
+from tests.esia_support import consent, demo_people, esia_sign_in, return_path
 
 TEACHER_OID = people.by_key('teacher')['oid']
 
@@ -82,8 +81,8 @@ def test_a_person_matching_nobody_is_told_to_ask_their_organisation(client, idp,
 
 
 def test_several_matches_are_never_guessed(client, idp, teacher, region):
-    twin = factories.person('Ким', 'Дмитрий', 'Сергеевич', gender='M', snils=DEMO_SNILS['odo-teacher'])
-    factories.user('kim-duplicate', region.other_odo, 'teacher', twin)
+    twin = builders.person('Ким', 'Дмитрий', 'Сергеевич', gender='M', snils=DEMO_SNILS['odo-teacher'])
+    builders.user('kim-duplicate', region.other_odo, 'teacher', twin)
     text = refusal_text(client, esia_sign_in(client, idp, 'teacher'))
     assert 'указан у нескольких учётных записей' in text
     assert User.select().where(User.esia_oid.is_null(False)).count() == 0
@@ -274,7 +273,7 @@ def test_age_is_computed_on_the_day(app):
     today = datetime.date(2026, 11, 29)
 
     def account(birth_date):
-        return User(person=factories.person('Тест', 'Тест', birth_date=birth_date))
+        return User(person=builders.person('Тест', 'Тест', birth_date=birth_date))
 
     assert policy.password_sign_in(account(datetime.date(2012, 11, 29)), region, today).reason == 'teenager'
     assert policy.password_sign_in(account(datetime.date(2012, 11, 30)), region, today).reason == 'child'

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from models import ImportJob, ImportRow, Message
-from tests import movement_builders as mb
+from tests import builders
 
 HUGE = str(2 ** 64)
 NUL = 'Ив\x00анов'
@@ -32,11 +32,11 @@ def parameter_names():
 def objects(app, region):
     """One object of the administrator's organisation for each kind of id a route takes."""
     with app.app_context():
-        program = mb.program(region.odo)
-        association = mb.association(region.odo, program, '1а Бисер')
-        child = mb.child()
-        order = mb.draft(region.odo, 'enrolment', 7)
-        mb.committed(region.odo, 'enrolment', 8, [child], to=association)
+        program = builders.program(region.odo)
+        association = builders.association(region.odo, '1а Бисер', program)
+        child = builders.child()
+        order = builders.draft(region.odo, 'enrolment', 7)
+        builders.committed(region.odo, 'enrolment', 8, [child], to=association)
         line = order.lines.first() or _line(order, association)
         job = ImportJob.create(organisation=region.odo, user=region.admin, file_name='дети.xlsx',
                                status='resolving', active_organisation=region.odo.id)
@@ -50,7 +50,7 @@ def objects(app, region):
 
 def _line(order, association):
     from services import movement
-    other = mb.child('Петрова', 'Мария', birth=datetime.date(2016, 1, 2))
+    other = builders.child('Петрова', 'Мария', birth_date=datetime.date(2016, 1, 2))
     movement.add_children_to_draft(order, [other.id], association)
     return order.lines.first()
 

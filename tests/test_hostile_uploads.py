@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from models import ImportJob
 from services import imports
 from services.imports import ImportRefused, parse_file
-from tests import factories
+from tests import builders
 from tests.test_import_flow import upload
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -255,7 +255,7 @@ def test_rows_between_the_caps_and_the_real_data_count_with_their_repeats():
 
 
 def test_a_hostile_upload_over_http_is_refused_and_leaves_nothing(admin_client, region):
-    factories.import_setup(region.odo)
+    builders.import_setup(region.odo)
     response = upload(admin_client, HOSTILE['xlsx, one cell at XFD1048576'][1]())
     assert response.status_code == 303
     page = admin_client.get(response.headers['Location']).get_data(as_text=True)
@@ -270,7 +270,7 @@ HOSTILE_NAMES = ("=cmd|'/c calc'!A1", '=HYPERLINK("http://evil.example/","Отк
 
 
 def test_template_writes_association_names_as_text(admin_client, region):
-    factories.import_setup(region.odo, names=HOSTILE_NAMES)
+    builders.import_setup(region.odo, names=HOSTILE_NAMES)
     for variant in ('short', 'extended', 'foreign'):
         response = admin_client.get(f'/imports/templates/{variant}.xlsx')
         assert response.status_code == 200

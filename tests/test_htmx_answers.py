@@ -1,6 +1,6 @@
 """htmx answers are complete (issue 12): a refusal made during an htmx request comes back with
 the fragment, out of band, instead of waiting for the next full page."""
-from tests.movement_builders import draft
+from tests.builders import draft
 
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
 

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from models import Membership, Message, OrderLine, Person
-from tests import factories
+from tests import builders
 from tests.test_browser_sign_in import sign_in_through_cascade
 from tests.test_import_flow import row
 
@@ -15,11 +15,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_demo_administrator_imports_children(live_server, page, region, tmp_path):
-    setup = factories.import_setup(region.odo)
-    free_child = factories.child_with_certificate('Орлова', 'Вера', 'Игоревна', datetime.date(2016, 2, 3),
-                                                  number='777777')
-    elsewhere = factories.person('Смирнов', 'Павел', 'Олегович', birth_date=datetime.date(2015, 2, 3), gender='M')
-    school_class = factories.import_setup(region.school, names=('3а',), order_number='7').associations[0]
+    setup = builders.import_setup(region.odo)
+    free_child = builders.child('Орлова', 'Вера', 'Игоревна', datetime.date(2016, 2, 3),
+                                document=('birth_certificate_rf', 'II-ФВ', '777777'))
+    elsewhere = builders.person('Смирнов', 'Павел', 'Олегович', birth_date=datetime.date(2015, 2, 3), gender='M')
+    school_class = builders.import_setup(region.school, names=('3а',), order_number='7').associations[0]
     Membership.create(person=elsewhere, association=school_class, organisation=region.school,
                       started_on=datetime.date(2025, 9, 1))
     sign_in_through_cascade(page, live_server)

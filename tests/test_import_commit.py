@@ -12,7 +12,7 @@ from peewee import OperationalError
 from models import IdentityDocument, ImportJob, ImportRow, OrderLine, Person, db, utcnow
 from services import common
 from services import imports, movement
-from tests import factories
+from tests import builders
 from tests.conftest import is_postgres
 
 SURNAME_KEY = 'импортова'
@@ -21,7 +21,7 @@ SURNAME_KEY = 'импортова'
 @pytest.fixture
 def setup(region, app):
     with app.app_context():
-        return factories.import_setup(region.odo)
+        return builders.import_setup(region.odo)
 
 
 def values(n, association):
@@ -176,7 +176,8 @@ def test_cancelling_a_commit_stops_its_runner_and_leaves_nothing(admin_client, s
 
 
 def test_a_failure_half_way_leaves_nothing_and_the_commit_can_be_retried(setup, monkeypatch):
-    known = factories.child_with_certificate('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12))
+    known = builders.child('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
+                           document=('birth_certificate_rf', 'II-ФВ', '123456'))
     people, documents = Person.select().count(), IdentityDocument.select().count()
     job = ready_job(setup, 8, used=[known])
     real = one_row_batches(monkeypatch)
@@ -195,8 +196,9 @@ def test_a_failure_half_way_leaves_nothing_and_the_commit_can_be_retried(setup, 
 
 
 def test_a_child_refused_by_the_movement_rules_in_a_late_batch_undoes_the_earlier_ones(setup, monkeypatch):
-    enrolled = factories.child_with_certificate('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12))
-    factories.place(enrolled, setup.associations[0])
+    enrolled = builders.child('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
+                              document=('birth_certificate_rf', 'II-ФВ', '123456'))
+    builders.place(enrolled, setup.associations[0])
     people, documents = Person.select().count(), IdentityDocument.select().count()
     job = ready_job(setup, 5, used=[enrolled])  # the enrolled child is the last row
     one_row_batches(monkeypatch)
@@ -233,8 +235,8 @@ def test_cancelling_after_a_killed_runner_keeps_a_new_child_another_organisation
         imports.run_job(job.id, 'killed')
     monkeypatch.setattr(movement, 'add_children_to_draft', real)
     taken = ImportRow.select().where(ImportRow.result_person.is_null(False)).first().result_person_id
-    other_order = factories.enrolment_draft(region.other_odo)
-    chess = factories.association(region.other_odo, 'Шахматы')
+    other_order = builders.draft(region.other_odo, 'enrolment', 1, on=builders.day(10, 1))
+    chess = builders.association(region.other_odo, 'Шахматы')
     assert movement.add_children_to_draft(other_order, [taken], chess).added == [taken]
     assert imports.cancel(job).status == 'cancelling'
     assert imports.run_pending('next') == 1
@@ -247,8 +249,8 @@ def test_cancelling_after_a_killed_runner_keeps_a_new_child_another_organisation
 def test_on_sqlite_other_users_writes_wait_under_a_second_during_a_large_commit(database_url, setup, region):
     if is_postgres(database_url):
         pytest.skip('PostgreSQL locks rows, not the database: other organisations never wait')
-    neighbour = factories.child('Соседова', 'Мария')
-    job = ready_job(setup, 1500)
+    neighbour = builders.child('Соседова', 'Мария')
+    job = ready_job(setup, 3000)
     stop, latencies = threading.Event(), []
 
     def save_a_card_again_and_again():
@@ -267,6 +269,6 @@ def test_on_sqlite_other_users_writes_wait_under_a_second_during_a_large_commit(
     seconds = time.monotonic() - started
     stop.set()
     writer.join(timeout=15)
-    assert job.status == 'committed' and job.created_count == 1500
-    assert seconds > 2  # long enough that one transaction would have kept the writer waiting
+    assert job.status == 'committed' and job.created_count == 3000
+    assert seconds > 1.0  # longer than a writer may wait: one transaction would have blocked it
     assert len(latencies) >= 10 and max(latencies) < 1.0, f'{max(latencies):.2f} s'

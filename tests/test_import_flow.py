@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from models import (AuditEvent, IdentityDocument, ImportJob, ImportRow, Membership, Message,
                     OrderLine, Person)
 from services.imports import build_template
-from tests import factories
+from tests import builders
 from tests.test_import_commit import values as row_values
 
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
@@ -47,7 +47,7 @@ def upload(client, data, name='дети.xlsx', order=None):
 @pytest.fixture
 def setup(region, app):
     with app.app_context():
-        return factories.import_setup(region.odo)
+        return builders.import_setup(region.odo)
 
 
 def current_job():
@@ -111,11 +111,11 @@ def test_cells_skip_mode_keeps_the_row_without_the_bad_cells(admin_client, setup
 
 
 def test_whole_flow_use_new_ignore_departure_and_commit(admin_client, region, setup):
-    here_child = factories.child_with_certificate('Ёлкина', 'Мария', 'Петровна', datetime.date(2016, 5, 4),
-                                                  number='111111')
-    elsewhere = factories.person('Смирнов', 'Павел', 'Олегович', birth_date=datetime.date(2015, 2, 3),
-                                 gender='M')
-    school_class = factories.import_setup(region.school, names=('3а',), order_number='7').associations[0]
+    here_child = builders.child('Ёлкина', 'Мария', 'Петровна', datetime.date(2016, 5, 4),
+                                document=('birth_certificate_rf', 'II-ФВ', '111111'))
+    elsewhere = builders.person('Смирнов', 'Павел', 'Олегович', birth_date=datetime.date(2015, 2, 3),
+                                gender='M')
+    school_class = builders.import_setup(region.school, names=('3а',), order_number='7').associations[0]
     Membership.create(person=elsewhere, association=school_class, organisation=region.school,
                       started_on=datetime.date(2025, 9, 1))
     data = filled_template([
@@ -221,7 +221,7 @@ def test_another_organisation_gets_404_for_an_import_and_a_message(client, admin
     job = current_job()
     message = Message.create(sender_organisation=region.far_odo, recipient_organisation=region.odo,
                              subject='x', body='y')
-    other = factories.user('other-admin', region.far_odo, 'odo_admin')
+    other = builders.user('other-admin', region.far_odo, 'odo_admin')
     second = type(admin_client)(admin_client.application.test_client())
     second.sign_in('other-admin', organisation=region.far_odo)
     for url in (f'/imports/{job.id}', f'/imports/{job.id}/rejected.xlsx', f'/imports/{job.id}/print',

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 
 from models import ImportJob, ImportRow, OrderLine, Person, db, utcnow
 from services import imports, movement
-from tests import factories
+from tests import builders
 from tests.test_import_flow import filled_template, row, upload
 
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
@@ -18,7 +18,7 @@ HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
 @pytest.fixture
 def setup(region, app):
     with app.app_context():
-        return factories.import_setup(region.odo)
+        return builders.import_setup(region.odo)
 
 
 def three_children():
@@ -68,8 +68,8 @@ def test_a_job_whose_worker_died_is_taken_over_and_resumed(admin_client, setup, 
 
 
 def test_matching_batch_by_batch_gives_each_row_its_own_candidates(admin_client, setup, monkeypatch):
-    orlova = factories.child_with_certificate('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
-                                              number='111111')
+    orlova = builders.child('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
+                            document=('birth_certificate_rf', 'II-ФВ', '111111'))
     monkeypatch.setattr(imports.jobs, 'BATCH', 1)
     job = start(admin_client, setup, monkeypatch)
     assert imports.run_pending('worker') == 1
@@ -82,8 +82,8 @@ def test_matching_batch_by_batch_gives_each_row_its_own_candidates(admin_client,
 
 
 def test_a_resumed_job_matches_only_the_rows_left(admin_client, setup, monkeypatch):
-    orlova = factories.child_with_certificate('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
-                                              number='111111')
+    orlova = builders.child('Орлова', 'Анна', 'Ивановна', datetime.date(2016, 3, 12),
+                            document=('birth_certificate_rf', 'II-ФВ', '111111'))
     job = start(admin_client, setup, monkeypatch)
     long_ago = utcnow() - datetime.timedelta(minutes=5)
     (ImportJob.update(status='matching', claimed_by='dead-worker', heartbeat_at=long_ago, progress_done=1)

@@ -62,12 +62,12 @@ def test_one_open_membership_per_child_and_association_is_a_database_rule(app, r
     import pytest
     from peewee import IntegrityError
     from models import Association, Membership, Program, SchoolYear
-    from tests import factories
+    from tests import builders
     year = SchoolYear.get(SchoolYear.organisation == region.odo)
     program = Program.create(organisation=region.odo, focus='arts', name='Бисероплетение')
     association = Association.create(organisation=region.odo, school_year=year, program=program,
                                      name='1а Бисер')
-    child = factories.person('Петров', 'Пётр', birth_date=datetime.date(2015, 3, 1), gender='M')
+    child = builders.person('Петров', 'Пётр', birth_date=datetime.date(2015, 3, 1), gender='M')
     Membership.create(person=child, association=association, organisation=region.odo,
                       started_on=datetime.date(2026, 9, 1), ended_on=datetime.date(2026, 10, 1))
     Membership.create(person=child, association=association, organisation=region.odo,

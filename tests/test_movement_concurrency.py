@@ -9,7 +9,7 @@ import threading
 from models import AuditEvent, Membership, Order, OrderLine, db
 from services import common
 from services import movement
-from tests.movement_builders import association, child, draft, program
+from tests.builders import association, child, draft, program
 
 ATTEMPTS = 20
 
@@ -37,7 +37,7 @@ def run_together(work, count=ATTEMPTS):
 
 
 def test_twenty_commits_of_the_same_enrolment(app, admin_client, region):
-    beads = association(region.odo, program(region.odo), '1а Бисер', capacity=30)
+    beads = association(region.odo, '1а Бисер', program(region.odo), capacity=30)
     anna = child()
     orders = []
     for number in range(1, ATTEMPTS + 1):
@@ -75,7 +75,7 @@ def test_twenty_commits_of_the_same_enrolment(app, admin_client, region):
 
 def test_twenty_services_commit_the_same_child(region):
     """The same race without HTTP: the plain functions other pages call."""
-    beads = association(region.odo, program(region.odo), '1а Бисер', capacity=30)
+    beads = association(region.odo, '1а Бисер', program(region.odo), capacity=30)
     anna = child()
     orders = [draft(region.odo, 'enrolment', number) for number in range(1, ATTEMPTS + 1)]
     for order in orders:
@@ -99,7 +99,7 @@ def test_twenty_services_commit_the_same_child(region):
 
 
 def test_twenty_additions_of_the_same_child_to_one_draft(region):
-    beads = association(region.odo, program(region.odo), '1а Бисер')
+    beads = association(region.odo, '1а Бисер', program(region.odo))
     anna = child()
     order = draft(region.odo, 'enrolment', 1)
     db.close()

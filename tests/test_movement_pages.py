@@ -10,7 +10,7 @@ import pytest
 
 from models import AuditEvent, Membership, Order, OrderLine, Person
 from services import movement
-from tests.movement_builders import association, child, committed, day, draft, program
+from tests.builders import association, child, committed, day, draft, program
 
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
 
@@ -20,8 +20,8 @@ def beads(region):
     beads = program(region.odo, 'Бисероплетение', duration=3)
     return type('Beads', (), {
         'program': beads,
-        'first': association(region.odo, beads, '1а Бисер'),
-        'first_b': association(region.odo, beads, '1б Бисер'),
+        'first': association(region.odo, '1а Бисер', beads),
+        'first_b': association(region.odo, '1б Бисер', beads),
     })
 
 
@@ -217,9 +217,9 @@ def birth_dates(page):
 
 def test_the_book_pager_shows_page_numbers_and_page_two_lists_the_next_lines(
         admin_client, region, beads, monkeypatch):
-    big = association(region.odo, beads.program, '1в Бисер', capacity=200)
+    big = association(region.odo, '1в Бисер', beads.program, capacity=200)
     born = [datetime.date(2014, 1, 1) + datetime.timedelta(days=n) for n in range(60)]
-    committed(region.odo, 'enrolment', 1, [child('Ученик', 'Анна', birth=b) for b in born], to=big)
+    committed(region.odo, 'enrolment', 1, [child('Ученик', 'Анна', birth_date=b) for b in born], to=big)
     newest_first = [f'{b:%d.%m.%Y}' for b in reversed(born)]  # one day, one order: the later line first
 
     first = text(admin_client.get('/movement/?kind=enrolment'))
@@ -252,7 +252,7 @@ def test_export_writes_user_text_as_text(admin_client, region, beads):
     committed(region.odo, 'enrolment', '=1+1', [anna], to=beads.first)
     hostile = ['=cmd|\' /c calc\'!A1', '+1+1', '-2+3', '@SUM(1)']
     for index, destination in enumerate(hostile):
-        person = child('Выбывшая', 'Анна', birth=day(3, index + 1, 2015))
+        person = child('Выбывшая', 'Анна', birth_date=day(3, index + 1, 2015))
         committed(region.odo, 'enrolment', f'e{index}', [person], to=beads.first)
         committed(region.odo, 'withdrawal', f'w{index}', [person], on=day(10, 1), source=beads.first,
                   reason='other', destination=destination)
@@ -430,7 +430,8 @@ def test_queries_per_page_do_not_grow_with_the_rows(admin_client, region, beads)
 
     counts()  # the first requests also write the session
     few = counts()
-    more = [child('Ученик', name, birth=day(4, n + 1, 2014)) for n, name in enumerate(['Анна', 'Вера'] * 6)]
+    more = [child('Ученик', name, birth_date=day(4, n + 1, 2014))
+            for n, name in enumerate(['Анна', 'Вера'] * 6)]
     extra = committed(region.odo, 'enrolment', 3, more, to=beads.first_b, on=day(9, 2))
     committed(region.odo, 'withdrawal', 4, more, on=day(10, 1), source=beads.first_b, reason='moved',
               destination='г. Оха')

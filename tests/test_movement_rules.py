@@ -8,8 +8,7 @@ from services.registry import people
 from services import movement
 from services.movement import orders
 from services.common import Refused
-from tests import factories
-from tests.movement_builders import association, child, committed, day, draft, program
+from tests.builders import association, child, committed, day, draft, organisation, program
 
 
 @pytest.fixture
@@ -19,10 +18,10 @@ def beads(region):
     robots = program(region.odo, 'Робототехника', duration=2, focus='technical')
     return type('Beads', (), {
         'program': beads,
-        'first': association(region.odo, beads, '1а Бисер'),
-        'first_b': association(region.odo, beads, '1б Бисер'),
-        'second': association(region.odo, beads, '2а Бисер', study_year=2),
-        'robots': association(region.odo, robots, '1а Роботы'),
+        'first': association(region.odo, '1а Бисер', beads),
+        'first_b': association(region.odo, '1б Бисер', beads),
+        'second': association(region.odo, '2а Бисер', beads, study_year=2),
+        'robots': association(region.odo, '1а Роботы', robots),
     })
 
 
@@ -132,7 +131,7 @@ def test_a_child_may_attend_several_associations(region, beads):
 
 
 def test_capacity_warns_when_adding_and_blocks_the_commit(region, beads):
-    small = association(region.odo, beads.program, '1в Бисер', capacity=2)
+    small = association(region.odo, '1в Бисер', beads.program, capacity=2)
     children = [child('Иванова', name) for name in ('Анна', 'Вера', 'Галина')]
     order = draft(region.odo, 'enrolment', 1)
     result = movement.add_children_to_draft(order, [c.id for c in children], small)
@@ -171,7 +170,7 @@ def test_the_database_refusal_becomes_a_sentence(region, beads, monkeypatch):
     movement.add_children_to_draft(order, [anna.id], beads.first)
     Membership.create(person=anna, association=beads.first, organisation=region.odo,
                       started_on=day(9, 1))  # written by someone else, after our checks
-    monkeypatch.setattr(orders, '_child_problem', lambda *args: None)
+    monkeypatch.setattr(orders, 'child_problems', lambda *args, **kwargs: {})
     message = refusal(movement.commit_order, order)
     assert message == 'Иванова Анна Сергеевна: ребёнок уже занимается в «1а Бисер» с 01.09.2026.'
     assert Order.get_by_id(order.id).status == 'draft'
@@ -186,7 +185,7 @@ def test_archived_programs_and_closed_years_take_no_children(region, beads):
         movement.add_children_to_draft, order, [anna.id], beads.first)
     old_year = SchoolYear.create(organisation=region.odo, start_year=2025, state='closed',
                                  starts_on=datetime.date(2025, 9, 1), ends_on=datetime.date(2026, 8, 31))
-    old = association(region.odo, beads.robots.program, '1а Роботы-2025', year=old_year)
+    old = association(region.odo, '1а Роботы-2025', beads.robots.program, year=old_year)
     assert 'Учебный год 2025/2026 закрыт' in refusal(movement.add_children_to_draft, order, [anna.id], old)
 
 
@@ -351,7 +350,7 @@ def test_orders_outside_the_open_period_cannot_be_deleted(region, beads):
 
 def test_movements_in_another_organisation_do_not_block(region, beads):
     anna = child()
-    other = association(region.other_odo, program(region.other_odo, 'Вокал'), '1а Вокал')
+    other = association(region.other_odo, '1а Вокал', program(region.other_odo, 'Вокал'))
     committed(region.other_odo, 'enrolment', 1, [anna], to=other, on=day(10, 1))
     order = committed(region.odo, 'enrolment', 1, [anna], to=beads.first, on=day(9, 15))
     movement.delete_order(order)
@@ -395,11 +394,11 @@ def test_the_book_of_another_organisation_is_not_shown(region, beads):
 def test_a_childs_history_spans_the_region_only(region, beads):
     anna = child()
     committed(region.odo, 'enrolment', 1, [anna], to=beads.first)
-    far = association(region.far_odo, program(region.far_odo, 'Туризм', focus='tourism'), '1а Туристы')
+    far = association(region.far_odo, '1а Туристы', program(region.far_odo, 'Туризм', focus='tourism'))
     committed(region.far_odo, 'enrolment', 7, [anna], to=far, on=day(10, 1))
     elsewhere = Region.create(name='Камчатский край', code='41')
-    foreign = factories.organisation(elsewhere, None, None, 'odo', 'ЦДТ Петропавловска')
-    kamchatka = association(foreign, program(foreign, 'Хор'), '1а Хор')
+    foreign = organisation(elsewhere, None, None, 'odo', 'ЦДТ Петропавловска')
+    kamchatka = association(foreign, '1а Хор', program(foreign, 'Хор'))
     committed(foreign, 'enrolment', 3, [anna], to=kamchatka, on=day(10, 2))
     history = list(movement.child_history(anna, region.region))
     assert [(line.order.organisation.short_name, line.order.number) for line in history] == [

@@ -3,8 +3,7 @@ import pytest
 
 from models import Association, AuditEvent, Employment, Program
 from services import programs
-from tests import factories
-from tests.movement_builders import association, child, committed, day, program
+from tests.builders import association, child, committed, person, program
 
 GOOD = {'focus': 'arts', 'name': 'Бисероплетение', 'duration_years': '2', 'age_from': '7',
         'age_to': '14', 'hours_per_week': '2', 'hours_per_year': '72', 'description': 'Бисер и проволока'}
@@ -61,7 +60,7 @@ def test_administrator_creates_a_program_and_an_association(admin_client, region
 
 def test_the_teacher_must_work_in_this_organisation(admin_client, region):
     beads = program(region.odo)
-    stranger = Employment.create(person=factories.person('Чужой', 'Педагог'), organisation=region.far_odo,
+    stranger = Employment.create(person=person('Чужой', 'Педагог'), organisation=region.far_odo,
                                  position='Педагог')
     response = admin_client.post_form('/associations/new', {
         'program': beads.id, 'school_year': region.odo.school_years[0].id, 'name': '1а',
@@ -72,8 +71,8 @@ def test_the_teacher_must_work_in_this_organisation(admin_client, region):
 
 def test_associations_list_counts_children_per_year(admin_client, region):
     beads = program(region.odo)
-    first = association(region.odo, beads, '1а Бисер', capacity=2)
-    association(region.odo, beads, '2а Бисер', study_year=2)
+    first = association(region.odo, '1а Бисер', beads, capacity=2)
+    association(region.odo, '2а Бисер', beads, study_year=2)
     committed(region.odo, 'enrolment', 1, [child(), child('Петров', 'Пётр')], to=first)
     page = text(admin_client.get('/associations/'))
     assert 'Объединений: <strong>2</strong>, учащихся: <strong>2</strong>' in page
@@ -97,7 +96,7 @@ def test_a_stale_program_form_says_it_changed(admin_client, region):
 
 
 def test_a_stale_association_form_says_it_changed(admin_client, region):
-    first = association(region.odo, program(region.odo), '1а Бисер')
+    first = association(region.odo, '1а Бисер', program(region.odo))
     form = {'name': '1а Бисер', 'study_year': '1', 'capacity': '20', 'version': first.version}
     assert admin_client.post_form(f'/associations/{first.id}', form).status_code == 303
     response = admin_client.post_form(f'/associations/{first.id}', {**form, 'capacity': '25'})
@@ -106,7 +105,7 @@ def test_a_stale_association_form_says_it_changed(admin_client, region):
 
 
 def test_capacity_cannot_drop_below_the_children_there(admin_client, region):
-    first = association(region.odo, program(region.odo), '1а Бисер')
+    first = association(region.odo, '1а Бисер', program(region.odo))
     committed(region.odo, 'enrolment', 1, [child(), child('Петров', 'Пётр')], to=first)
     response = admin_client.post_form(f'/associations/{first.id}', {
         'name': '1а Бисер', 'study_year': '1', 'capacity': '1', 'version': first.version})

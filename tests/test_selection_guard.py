@@ -8,9 +8,8 @@ from peewee import fn
 
 from models import AuditEvent, Employment, EnrollmentSelection, Membership, OrderLine, Role, UserRole
 from services import enrollment, movement
-from tests import factories
-from tests.test_enrollment_registry import (QueryCounter, registry, result_names,  # noqa: F401
-                                            text, url)
+from tests import builders
+from tests.test_enrollment_registry import QueryCounter, result_names, text, url
 
 D = datetime.date
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
@@ -18,15 +17,15 @@ STAFF = 'сотрудников нельзя зачислять как учащ�
 
 
 @pytest.fixture
-def people(app, region, registry):  # noqa: F811
+def people(app, region, registry):
     """Beside the registry's children: a management-body specialist, and a teacher of the ОДО
     who once left another ОДО's объединение (so the pool holds her departure)."""
     with app.app_context():
-        specialist = factories.person('Зуева', 'Нина', 'Петровна', gender='F')
+        specialist = builders.person('Зуева', 'Нина', 'Петровна', gender='F')
         Employment.create(person=specialist, organisation=region.body, position='Специалист')
-        teacher = factories.child('Сидорова', 'Анна', 'Олеговна', D(1999, 3, 3))
-        factories.place(teacher, registry['robots'], started=D(2012, 9, 1), ended=D(2017, 5, 31),
-                        end_kind='graduation')
+        teacher = builders.child('Сидорова', 'Анна', 'Олеговна', D(1999, 3, 3))
+        builders.place(teacher, registry['robots'], started=D(2012, 9, 1), ended=D(2017, 5, 31),
+                       end_kind='graduation')
         Employment.create(person=teacher, organisation=region.odo, position='Педагог')
         return dict(registry, specialist=specialist, teacher=teacher)
 
@@ -126,7 +125,7 @@ def test_the_pool_tick_needs_the_pool_right(app, client, region, people):
     with app.app_context():
         clerk = Role.get_or_create(code='order-clerk', defaults=dict(  # roles outlive a test
             name='Делопроизводитель приказов', movement_book='edit'))[0]
-        account = factories.user('clerk', region.odo, 'teacher')
+        account = builders.user('clerk', region.odo, 'teacher')
         UserRole.update(role=clerk).where(UserRole.user == account).execute()
     client.sign_in('clerk', organisation=region.odo)
     response = post_ticks(client, people['order'], 'pool', '', [people['departed']])
@@ -169,7 +168,7 @@ def test_a_tick_of_a_child_who_left_the_list_meanwhile_is_refused(admin_client, 
 
 def test_the_check_costs_the_same_for_one_id_and_a_hundred(app, region, people):
     with app.app_context():
-        kids = [factories.child('Кузнецова', 'Анна', 'Петровна', D(2014, 1, 1) + datetime.timedelta(days=i))
+        kids = [builders.child('Кузнецова', 'Анна', 'Петровна', D(2014, 1, 1) + datetime.timedelta(days=i))
                 for i in range(100)]
     screens = [('search', {'applied': '1', 'surname': 'кузнецова'}), ('pool', {}),
                ('others', {'organisation': str(region.school.id)})]
@@ -204,7 +203,7 @@ def test_staff_are_shown_without_a_tick_on_the_pool_and_other_organisations(admi
     pool = text(listed)
     assert (f'Работает в организации «МАУДО Центр детского творчества» — {STAFF}.') in pool
     assert f'name="person" value="{teacher.id}"' not in pool
-    factories.place(teacher, people['grade7'])
+    builders.place(teacher, people['grade7'])
     others = text(admin_client.get(url(order, 'others', organisation=region.school.id)))
     assert f'Работает в организации «МАУДО Центр детского творчества» — {STAFF}.' in others
     assert f'name="person" value="{teacher.id}"' not in others

@@ -6,7 +6,7 @@ import pytest
 
 from models import Membership
 from services.registry.similar_people import Incoming, find_similar, fold, from_latin
-from tests import factories
+from tests import builders
 
 BIRTH = datetime.date(2014, 4, 7)
 
@@ -14,12 +14,12 @@ BIRTH = datetime.date(2014, 4, 7)
 @pytest.fixture
 def registry(app, region):
     with app.app_context():
-        target = factories.child_with_certificate('Ёлкина', 'Мария', 'Петровна', BIRTH,
-                                                  snils='11223344595', series='IV-ЖС', number='654321')
+        target = builders.child('Ёлкина', 'Мария', 'Петровна', BIRTH, snils='11223344595',
+                                document=('birth_certificate_rf', 'IV-ЖС', '654321'))
         # Look-alikes that must not win: a sister born on another day, a namesake born elsewhen.
-        factories.child_with_certificate('Ёлкина', 'Дарья', 'Петровна', datetime.date(2016, 1, 20),
-                                         series='V-ЖС', number='111111')
-        factories.person('Ёлкина', 'Мария', 'Андреевна', birth_date=datetime.date(2009, 11, 30))
+        builders.child('Ёлкина', 'Дарья', 'Петровна', datetime.date(2016, 1, 20),
+                       document=('birth_certificate_rf', 'V-ЖС', '111111'))
+        builders.person('Ёлкина', 'Мария', 'Андреевна', birth_date=datetime.date(2009, 11, 30))
         return target
 
 
@@ -66,7 +66,7 @@ def test_two_noise_kinds_at_once_still_find_the_child(registry, noise):
 
 
 def test_a_stranger_with_the_same_birth_date_and_first_letters_is_not_shown(registry):
-    stranger = factories.person('Ёжикова', 'Марина', 'Ивановна', birth_date=BIRTH)
+    stranger = builders.person('Ёжикова', 'Марина', 'Ивановна', birth_date=BIRTH)
     candidates = find_similar([incoming(surname='Ёлкниа', name='Маря')])[0]
     assert stranger.id not in [c.person_id for c in candidates]
     assert candidates[0].person_id == registry.id
@@ -109,10 +109,10 @@ def test_a_new_child_gets_no_candidate(registry):
 
 
 def test_candidates_are_grouped_by_where_the_child_is(registry, region):
-    here = factories.import_setup(region.odo).associations[0]
-    school = factories.import_setup(region.school, names=('3а',), order_number='3').associations[0]
-    sister = factories.person('Ёлкина', 'Мария', 'Петровна', birth_date=datetime.date(2014, 4, 17))
-    twin = factories.person('Ёлкина', 'Мария', 'Павловна', birth_date=BIRTH)
+    here = builders.import_setup(region.odo).associations[0]
+    school = builders.import_setup(region.school, names=('3а',), order_number='3').associations[0]
+    sister = builders.person('Ёлкина', 'Мария', 'Петровна', birth_date=datetime.date(2014, 4, 17))
+    twin = builders.person('Ёлкина', 'Мария', 'Павловна', birth_date=BIRTH)
     Membership.create(person=sister, association=here, organisation=region.odo,
                       started_on=datetime.date(2026, 9, 1))
     Membership.create(person=twin, association=school, organisation=region.school,

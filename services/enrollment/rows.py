@@ -3,8 +3,6 @@ and why a child cannot be ticked.  Loaded in a fixed number of queries, whatever
 size."""
 from dataclasses import dataclass
 
-from peewee import JOIN, fn
-
 from compiled import compiled
 from models import IdentityDocument, Membership, Order, OrderLine, Organisation, Person
 from services import movement
@@ -64,7 +62,7 @@ def statuses(person_ids, organisation):
     for pid, ended in departures.items():
         if pid not in result:
             last = max(ended, key=lambda m: (m.ended_on, m.id))
-            label = 'Выпускник' if last.end_kind == 'graduation' else 'Выбыл'
+            label = 'Выпускник' if last.end_kind == Order.GRADUATION else 'Выбыл'
             result[pid] = (label, last.short_name)
     return {pid: result.get(pid, ('Не зачислен', '')) for pid in person_ids}
 
@@ -81,54 +79,11 @@ def _places_of(person_ids):
 
 
 def blockers(order, person_ids, association=None):
-    """Per child, why they cannot be added to ``order`` (in ``association``); absent if they can."""
-    reasons = {}
-    if association is not None:
-        for m in (Membership.select(Membership.person, Membership.started_on, OrderLine.id,
-                                    Order.id, Order.kind, Order.number, Order.document_date)
-                  .join(OrderLine, JOIN.LEFT_OUTER, on=Membership.start_line)
-                  .join(Order, JOIN.LEFT_OUTER)
-                  .where(Membership.person.in_(person_ids), Membership.association == association,
-                         Membership.ended_on.is_null())):
-            line = m.start_line if m.start_line_id else None
-            if line is not None and line.order_id:
-                reasons[m.person_id] = (f'Уже занимается в «{association.name}»: '
-                                        f'{movement.KIND_PAST[line.order.kind]} приказом '
-                                        f'{movement.order_title(line.order)}.')
-            else:
-                reasons[m.person_id] = (f'Уже занимается в «{association.name}» с '
-                                        f'{m.started_on:%d.%m.%Y}.')
-    if order.act_date is None:
-        lines = _lines_blocking(person_ids, order.id)
-    else:
-        lines = _lines_blocking(person_ids, order.id, order.organisation_id, order.act_date)
-    for line in lines:
-        if line.order_id == order.id:
-            reasons[line.person_id] = 'Уже есть в этом приказе.'
-            continue
-        moved = line.moved_on or line.order.act_date
-        reasons.setdefault(line.person_id, (
-            f'Позднее уже {movement.KIND_PAST[line.order.kind]} приказом '
-            f'{movement.order_title(line.order)} (дата движения {moved:%d.%m.%Y}): '
-            'движение нельзя датировать раньше.'))
-    for person_id, refusal in movement.staff_among(person_ids).items():  # the order's own refusal
-        reasons[person_id] = refusal[0].upper() + refusal[1:]
-    return reasons
-
-
-@compiled
-def _lines_blocking(person_ids, order_id, organisation_id=None, act_date=None):
-    """This order's lines and later committed movements here, in one query."""
-    day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
-    blocking = OrderLine.order == order_id
-    if act_date is not None:
-        blocking |= ((Order.organisation == organisation_id) & (Order.status == 'committed')
-                     & (day > act_date))
-    return (OrderLine.select(OrderLine.person, OrderLine.order, OrderLine.moved_on, Order.id,
-                             Order.kind, Order.number, Order.document_date, Order.act_date)
-            .join(Order)
-            .where(OrderLine.person.in_(person_ids), blocking)
-            .order_by(day.desc()))
+    """Per child, why they cannot be added to ``order`` (in ``association``): the order's own
+    refusal, shown where the tick would be; absent if they can."""
+    lines = [OrderLine(person=person_id, association_to=association) for person_id in person_ids]
+    return {person_id: problem[0].upper() + problem[1:]
+            for person_id, problem in movement.child_problems(order, lines).items()}
 
 
 def child_rows(people, order, organisation, chosen, association=None, documents=True, extras=None):

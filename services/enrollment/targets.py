@@ -39,7 +39,7 @@ def enrolment_targets(organisation, typed='', chosen=None):
 @compiled
 def _open_years(organisation_id):
     return (SchoolYear.select(SchoolYear.id)
-            .where(SchoolYear.organisation == organisation_id, SchoolYear.state != 'closed')
+            .where(SchoolYear.organisation == organisation_id, SchoolYear.state != SchoolYear.CLOSED)
             .order_by(SchoolYear.start_year))
 
 
@@ -63,7 +63,7 @@ def _chosen_target(organisation_id, association_id):
             .join_from(Association, SchoolYear)
             .join_from(Association, Program, JOIN.LEFT_OUTER)
             .where(Association.id == association_id, Association.organisation == organisation_id,
-                   Association.kind == 'association', SchoolYear.state != 'closed',
+                   Association.kind == 'association', SchoolYear.state != SchoolYear.CLOSED,
                    (Program.id.is_null()) | (Program.archived == False))  # noqa: E712
             .namedtuples())
 

@@ -27,12 +27,13 @@ FIRST_BATCH = 50
 MAX_BATCH = 1000             # rows; keeps an INSERT's parameters under SQLite's limit
 UNDO_BATCH = 500
 WRITERS_PAUSE = 0.15         # SQLite: a writer waiting for the lock retries every 100 ms
+TAKEN = (ImportRow.USE, ImportRow.NEW)
 
 
 def _rows_to_commit(job):
     """(row id, decision, chosen person, values) of the rows not written yet, by объединение."""
     query = (ImportRow.select(ImportRow.id, ImportRow.decision, ImportRow.chosen_person, ImportRow.values)
-             .where(ImportRow.job == job, ImportRow.decision.in_(('use', 'new')),
+             .where(ImportRow.job == job, ImportRow.decision.in_(TAKEN),
                     ImportRow.result_person.is_null())
              .order_by(ImportRow.row_number))
     rows = [(row_id, decision, chosen, json.loads(values))
@@ -49,9 +50,9 @@ def commit(job, runner):
     and returns the job to the decisions, with the reason.
     """
     todo = _rows_to_commit(job)
-    total = ImportRow.select().where(ImportRow.job == job, ImportRow.decision.in_(('use', 'new'))).count()
+    total = ImportRow.select().where(ImportRow.job == job, ImportRow.decision.in_(TAKEN)).count()
     done = total - len(todo)
-    if not beat(job, runner, ('commit_queued', 'committing'), status='committing',
+    if not beat(job, runner, (ImportJob.COMMIT_QUEUED, ImportJob.COMMITTING), status=ImportJob.COMMITTING,
                 progress_total=total, progress_done=done, error=''):
         return
     try:
@@ -63,7 +64,7 @@ def commit(job, runner):
             with common.write_transaction():
                 _commit_batch(job.order_id, batch)
                 done += len(batch)
-                if not beat(job, runner, ('committing',), progress_done=done):
+                if not beat(job, runner, (ImportJob.COMMITTING,), progress_done=done):
                     raise Overtaken()
             elapsed = max(time.monotonic() - started, 0.001)
             size = max(1, min(2 * size, MAX_BATCH, int(size * seconds / elapsed)))
@@ -80,9 +81,10 @@ def commit(job, runner):
 
 def _commit_batch(order_id, batch):
     order = Order.get_by_id(order_id)  # read again: the rules refuse an order проведён meanwhile
-    new = [(row_id, values) for row_id, decision, _, values in batch if decision == 'new']
+    new = [(row_id, values) for row_id, decision, _, values in batch if decision == ImportRow.NEW]
     person_of = dict(zip([row_id for row_id, _ in new], people.create_people([values for _, values in new])))
-    person_of.update((row_id, chosen) for row_id, decision, chosen, _ in batch if decision == 'use')
+    person_of.update((row_id, chosen) for row_id, decision, chosen, _ in batch
+                     if decision == ImportRow.USE)
     written = [(row_id, person) for row_id, person in person_of.items() if person is not None]
     if written:  # a chosen child deleted from the registry meanwhile is refused below
         found = ValuesList(written).cte('written', columns=('id', 'person'))
@@ -103,19 +105,20 @@ def _finish(job, runner):
     written = dict(ImportRow.select(ImportRow.decision, fn.COUNT(ImportRow.id))
                    .where(ImportRow.job == job, ImportRow.result_person.is_null(False))
                    .group_by(ImportRow.decision).tuples())
-    ignored = ImportRow.select().where(ImportRow.job == job, ImportRow.decision == 'ignore').count()
-    finished = (ImportJob.update(status='committed', active_organisation=None, claimed_by='',
+    ignored = ImportRow.select().where(ImportRow.job == job, ImportRow.decision == ImportRow.IGNORE).count()
+    finished = (ImportJob.update(status=ImportJob.COMMITTED, active_organisation=None, claimed_by='',
                                  heartbeat_at=None, finished_at=utcnow(),
-                                 used_count=written.get('use', 0), created_count=written.get('new', 0),
+                                 used_count=written.get(ImportRow.USE, 0),
+                                 created_count=written.get(ImportRow.NEW, 0),
                                  ignored_count=ignored, error='\n'.join(movement.capacity_problems(order)))
                 .where(ImportJob.id == job.id, ImportJob.claimed_by == runner,
-                       ImportJob.status == 'committing').execute())
+                       ImportJob.status == ImportJob.COMMITTING).execute())
     if not finished:
         raise Overtaken()
 
 
 def _undo_after(job, runner, messages):
-    if beat(job, runner, ('committing',), status='undoing', error='\n'.join(messages)):
+    if beat(job, runner, (ImportJob.COMMITTING,), status=ImportJob.UNDOING, error='\n'.join(messages)):
         undo(job, runner)
 
 
@@ -136,18 +139,18 @@ def undo(job, runner):
             break
         _let_writers_in()
     mine = (ImportJob.id == job.id) & (ImportJob.claimed_by == runner)
-    (ImportJob.update(status='cancelled', active_organisation=None, claimed_by='', heartbeat_at=None,
-                      finished_at=utcnow())
-     .where(mine, ImportJob.status == 'cancelling').execute())
-    (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
-     .where(mine, ImportJob.status == 'undoing').execute())
+    (ImportJob.update(status=ImportJob.CANCELLED, active_organisation=None, claimed_by='',
+                      heartbeat_at=None, finished_at=utcnow())
+     .where(mine, ImportJob.status == ImportJob.CANCELLING).execute())
+    (ImportJob.update(status=ImportJob.RESOLVING, claimed_by='', heartbeat_at=None)
+     .where(mine, ImportJob.status == ImportJob.UNDOING).execute())
 
 
 def _undo_batch(order_id, batch):
     people = [person for _, _, person in batch]
-    if Order.select().where(Order.id == order_id, Order.status == 'draft').exists():
+    if Order.select().where(Order.id == order_id, Order.status == Order.DRAFT).exists():
         OrderLine.delete().where(OrderLine.order == order_id, OrderLine.person.in_(people)).execute()
-    created = [person for _, decision, person in batch if decision == 'new']
+    created = [person for _, decision, person in batch if decision == ImportRow.NEW]
     # A new child that someone has meanwhile put into an order or a group stays in the registry.
     (Person.delete()
      .where(Person.id.in_(created),

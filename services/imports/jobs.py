@@ -24,9 +24,10 @@ from services.registry import similar_people
 BACKGROUND_FROM = 1000       # rows; fewer are matched and committed within the request
 BATCH = 500
 DECISIONS = {'use': 'Использовать найденного', 'new': 'Создать нового', 'ignore': 'Игнорировать запись'}
-UNDOING = ('undoing', 'cancelling')
-RUNNABLE = ('queued', 'matching', 'commit_queued', 'committing') + UNDOING
-CANCELLED_AT_ONCE = ('validated', 'queued', 'matching', 'resolving', 'commit_queued', 'failed')
+UNDOING = (ImportJob.UNDOING, ImportJob.CANCELLING)
+RUNNABLE = (ImportJob.QUEUED, ImportJob.MATCHING, ImportJob.COMMIT_QUEUED, ImportJob.COMMITTING) + UNDOING
+CANCELLED_AT_ONCE = (ImportJob.VALIDATED, ImportJob.QUEUED, ImportJob.MATCHING, ImportJob.RESOLVING,
+                     ImportJob.COMMIT_QUEUED, ImportJob.FAILED)
 FAILURE = ('Сбой при обработке импорта. Повторите действие; если ошибка повторится, '
            'сообщите в техподдержку.')
 
@@ -93,7 +94,7 @@ def rejected_rows(job):
     """[(row number, {column: value found}, [reasons])] of the rows that will not be imported."""
     query = ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number)
     if job.skip_mode:
-        query = query.where(ImportRow.decision == 'skip')
+        query = query.where(ImportRow.decision == ImportRow.SKIP)
     out = []
     for row in query:
         issues = [i for i in issues_of(row) if i['severity'] != 'warning']
@@ -113,16 +114,17 @@ def choose_skip_mode(job, mode):
                     .where(ImportRow.job == job))
         skipped = [r.id for r in rows
                    if r.critical or (mode == 'rows' and row_has_errors(json.loads(r.issues)))]
-        ImportRow.update(decision='').where(ImportRow.job == job).execute()
+        ImportRow.update(decision=ImportRow.UNDECIDED).where(ImportRow.job == job).execute()
         for start in range(0, len(skipped), 500):
-            ImportRow.update(decision='skip').where(ImportRow.id.in_(skipped[start:start + 500])).execute()
+            (ImportRow.update(decision=ImportRow.SKIP)
+             .where(ImportRow.id.in_(skipped[start:start + 500])).execute())
         taken = len(rows) - len(skipped)
         if not taken:
             raise ImportRefused('После пропуска строк с ошибками не осталось ни одной строки. '
                                 'Исправьте файл и загрузите его снова.')
-        changed = (ImportJob.update(skip_mode=mode, status='queued', progress_done=0,
+        changed = (ImportJob.update(skip_mode=mode, status=ImportJob.QUEUED, progress_done=0,
                                     progress_total=taken, claimed_by='', heartbeat_at=None)
-                   .where(ImportJob.id == job.id, ImportJob.status == 'validated').execute())
+                   .where(ImportJob.id == job.id, ImportJob.status == ImportJob.VALIDATED).execute())
         if not changed:
             raise ImportRefused('Этот импорт уже не ждёт решения по ошибкам. Обновите страницу.')
     return ImportJob.get_by_id(job.id)
@@ -133,12 +135,13 @@ def cancel(job):
     once its commit has begun, as ``cancelling`` — the commit's runner stops at its next beat and
     the next runner undoes what was written."""
     with db.atomic():
-        at_once = (ImportJob.update(status='cancelled', active_organisation=None, claimed_by='',
+        at_once = (ImportJob.update(status=ImportJob.CANCELLED, active_organisation=None, claimed_by='',
                                     heartbeat_at=None, finished_at=utcnow())
                    .where(ImportJob.id == job.id, ImportJob.status.in_(CANCELLED_AT_ONCE)).execute())
         if not at_once:
-            (ImportJob.update(status='cancelling', claimed_by='', heartbeat_at=None)
-             .where(ImportJob.id == job.id, ImportJob.status.in_(('committing', 'undoing'))).execute())
+            (ImportJob.update(status=ImportJob.CANCELLING, claimed_by='', heartbeat_at=None)
+             .where(ImportJob.id == job.id,
+                    ImportJob.status.in_((ImportJob.COMMITTING, ImportJob.UNDOING))).execute())
     return ImportJob.get_by_id(job.id)
 
 
@@ -149,13 +152,13 @@ def runs_in_background(job):
 # --- Matching ------------------------------------------------------------------------------
 
 def _rows_to_match(job):
-    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision != 'skip')
+    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision != ImportRow.SKIP)
             .order_by(ImportRow.row_number))
 
 
 def match(job, runner):
     """Find similar people for the taken rows, batch by batch, resuming from the cursor."""
-    if not beat(job, runner, ('queued', 'matching'), status='matching'):
+    if not beat(job, runner, (ImportJob.QUEUED, ImportJob.MATCHING), status=ImportJob.MATCHING):
         return
     done = job.progress_done
     taken = list(_rows_to_match(job).select(ImportRow.id, ImportRow.values).offset(done).tuples())
@@ -165,16 +168,16 @@ def match(job, runner):
         decided = []
         for (row_id, _), candidates in zip(taken[start:start + BATCH], found):
             exact = next((c for c in candidates if c.exact), None)
-            decision = 'use' if exact else ('new' if not candidates else '')
+            decision = ImportRow.USE if exact else (ImportRow.NEW if not candidates else ImportRow.UNDECIDED)
             decided.append((row_id, json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
                             decision, exact.person_id if exact else None))
         with db.atomic():
             _store_candidates(decided)
             done += len(decided)
-            if not beat(job, runner, ('matching',), progress_done=done):
+            if not beat(job, runner, (ImportJob.MATCHING,), progress_done=done):
                 raise Overtaken()
-    (ImportJob.update(status='resolving', claimed_by='', heartbeat_at=None)
-     .where(ImportJob.id == job.id, ImportJob.claimed_by == runner, ImportJob.status == 'matching')
+    (ImportJob.update(status=ImportJob.RESOLVING, claimed_by='', heartbeat_at=None)
+     .where(ImportJob.id == job.id, ImportJob.claimed_by == runner, ImportJob.status == ImportJob.MATCHING)
      .execute())
 
 
@@ -206,16 +209,16 @@ def rows_for_resolution(job):
 
 def decide(job, row_id, decision, person_id=None):
     """Record the administrator's choice for one row; a person must be one of the row's candidates."""
-    if job.status != 'resolving':
+    if job.status != ImportJob.RESOLVING:
         raise ImportRefused('Решения по строкам уже не принимаются: импорт не на этапе поиска похожих.')
     row = ImportRow.get_or_none(ImportRow.id == row_id, ImportRow.job == job,
-                                ImportRow.decision != 'skip')
+                                ImportRow.decision != ImportRow.SKIP)
     if row is None:
         raise ImportRefused('Строка импорта не найдена. Обновите страницу.')
     if decision not in DECISIONS:
         raise ImportRefused('Выберите действие: использовать найденного, создать нового или игнорировать запись.')
     chosen = None
-    if decision == 'use':
+    if decision == ImportRow.USE:
         ids = [c['person_id'] for c in json.loads(row.candidates)]
         if person_id not in ids:
             raise ImportRefused(f'Строка {row.row_number}: выберите одного из найденных похожих учащихся.')
@@ -226,32 +229,32 @@ def decide(job, row_id, decision, person_id=None):
 
 
 def undecided_count(job):
-    return (ImportRow.select().where(ImportRow.job == job, ImportRow.decision == '').count())
+    return ImportRow.select().where(ImportRow.job == job, ImportRow.decision == ImportRow.UNDECIDED).count()
 
 
 def request_commit(job, order):
     """Queue the commit into ``order`` once every row is decided."""
-    if job.status != 'resolving':
+    if job.status != ImportJob.RESOLVING:
         raise ImportRefused('Импорт не ждёт подтверждения. Обновите страницу.')
     left = undecided_count(job)
     if left:
         raise ImportRefused(f'Не принято решение по {left} строкам. Выберите действие для каждой строки.')
     check_order(job, order)
-    (ImportJob.update(status='commit_queued', order=order, claimed_by='', heartbeat_at=None,
+    (ImportJob.update(status=ImportJob.COMMIT_QUEUED, order=order, claimed_by='', heartbeat_at=None,
                       error='', progress_done=0)
-     .where(ImportJob.id == job.id, ImportJob.status == 'resolving').execute())
+     .where(ImportJob.id == job.id, ImportJob.status == ImportJob.RESOLVING).execute())
     return ImportJob.get_by_id(job.id)
 
 
 def check_order(job, order):
     if order is None or order.organisation_id != job.organisation_id:
         raise ImportRefused('Выберите черновик приказа о зачислении вашей организации.')
-    if order.kind != 'enrolment' or order.status != 'draft':
+    if order.kind != Order.ENROLMENT or order.status != Order.DRAFT:
         raise ImportRefused(f'Приказ {movement.order_title(order)} — не черновик приказа о зачислении. '
                             'Выберите черновик или создайте его в книге движения.')
 
 
 def draft_enrolment_orders(organisation):
-    return (Order.select().where(Order.organisation == organisation, Order.kind == 'enrolment',
-                                 Order.status == 'draft')
+    return (Order.select().where(Order.organisation == organisation, Order.kind == Order.ENROLMENT,
+                                 Order.status == Order.DRAFT)
             .order_by(Order.document_date.desc(), Order.id.desc()))

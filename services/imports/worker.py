@@ -37,9 +37,9 @@ def run_job(job_id, runner=None):
         return ImportJob.get_by_id(job_id)
     job = ImportJob.get_by_id(job_id)
     try:
-        if job.status in ('queued', 'matching'):
+        if job.status in (ImportJob.QUEUED, ImportJob.MATCHING):
             match(job, runner)
-        elif job.status in ('commit_queued', 'committing'):
+        elif job.status in (ImportJob.COMMIT_QUEUED, ImportJob.COMMITTING):
             commit(job, runner)
         elif job.status in UNDOING:
             undo(job, runner)
@@ -48,8 +48,8 @@ def run_job(job_id, runner=None):
     except Exception:  # a bug or an outage: say so on the page; an undo is retried by the next poll
         log.exception('import %s failed', job_id)
         mine = (ImportJob.id == job_id) & (ImportJob.claimed_by == runner)
-        (ImportJob.update(status='failed', claimed_by='', error=FAILURE)
-         .where(mine, ImportJob.status.in_(('queued', 'matching'))).execute())
+        (ImportJob.update(status=ImportJob.FAILED, claimed_by='', error=FAILURE)
+         .where(mine, ImportJob.status.in_((ImportJob.QUEUED, ImportJob.MATCHING))).execute())
         ImportJob.update(claimed_by='').where(mine, ImportJob.status.in_(UNDOING)).execute()
     return ImportJob.get_by_id(job_id)
 

@@ -46,7 +46,7 @@ def parse_book_filters(args, organisation):
 def book_lines(organisation, filters, newest_first=True):
     """Committed movements of the organisation matching the filters (an unevaluated query)."""
     day = fn.COALESCE(OrderLine.moved_on, Order.act_date)
-    query = _line_query().where(Order.organisation == organisation, Order.status == 'committed')
+    query = _line_query().where(Order.organisation == organisation, Order.status == Order.COMMITTED)
     if filters.get('kind'):
         query = query.where(Order.kind == filters['kind'])
     if filters.get('date_from'):
@@ -81,7 +81,7 @@ def orders_of(organisation, kind='', status=''):
              .group_by(Order.id))
     if kind in ORDER_KINDS:
         query = query.where(Order.kind == kind)
-    if status in ('draft', 'committed'):
+    if status in (Order.DRAFT, Order.COMMITTED):
         query = query.where(Order.status == status)
     return query.order_by(Order.status.desc(), Order.document_date.desc(), Order.id.desc())
 
@@ -100,7 +100,7 @@ def child_history(person, region):
                        attr='association_from')
             .join_from(OrderLine, target, JOIN.LEFT_OUTER, on=OrderLine.association_to,
                        attr='association_to')
-            .where(OrderLine.person == person, Order.status == 'committed',
+            .where(OrderLine.person == person, Order.status == Order.COMMITTED,
                    Organisation.region == region)
             .order_by(fn.COALESCE(OrderLine.moved_on, Order.act_date), Order.committed_at,
                       OrderLine.id))

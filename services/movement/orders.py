@@ -17,8 +17,8 @@ from services.common import (STALE, Refused, locked, parse_date, ru_date, save_v
 from services.movement.book import order_lines
 from services.movement.period import describe_period, movement_period, outside_period
 from services.movement.rules import (ENTERING, KIND_PAST, LEAVING, _already_in, _by_order,
-                                     _child_problem, _route_problem, capacity_problems,
-                                     committed_lines, order_title, staff_among)
+                                     _memberships, _route_problem, capacity_problems,
+                                     child_problems, committed_lines, order_title)
 
 
 # --- Order headers ----------------------------------------------------------------
@@ -89,7 +89,7 @@ def create_draft(organisation, school_year, user, kind, number, document_date, a
 
 def update_draft(order, version, number, document_date, act_date):
     """Change a draft's number and dates (lines follow the act date); stale forms are refused."""
-    if order.status != 'draft':
+    if order.status != Order.DRAFT:
         raise Refused(f'Приказ {order_title(order)} уже проведён; изменить его нельзя. '
                       'Если он ошибочен, удалите его и создайте новый.')
     problems = _header_problems(order.organisation, order.school_year, number, document_date,
@@ -152,34 +152,42 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
     a withdrawal, graduation or transfer starts.  Refused (whole call) when the order is not a
     draft or the объединения themselves do not fit the order's kind.
     """
-    if order.status != 'draft':
-        raise Refused(f'Приказ {order_title(order)} уже проведён: добавить в него учеников нельзя. '
-                      'Создайте новый приказ.')
     destination = re.sub(r'\s+', ' ', destination or '').strip()[:500]
-    reason = reason if order.kind == 'withdrawal' else ''
-    if order.kind != 'withdrawal':
+    reason = reason if order.kind == Order.WITHDRAWAL else ''
+    if order.kind != Order.WITHDRAWAL:
         destination = ''
     if order.kind not in ENTERING:
         association_to = None
     if order.kind not in LEAVING:
         association_from = None
-    problem = _route_problem(order, association_from, association_to, reason, destination)
-    if problem:
-        raise Refused(problem)
+    wanted = list(dict.fromkeys(person_ids))
+    try:
+        with write_transaction():
+            current = _lock_order(order)
+            if current.status != Order.DRAFT:
+                raise Refused(f'Приказ {order_title(current)} уже проведён: добавить в него учеников '
+                              'нельзя. Создайте новый приказ.')
+            problem = _route_problem(current, association_from, association_to, reason, destination)
+            if problem:
+                raise Refused(problem)
+            people = {p.id: p for p in Person.select(Person.id, Person.surname, Person.name,
+                                                     Person.patronymic)
+                      .where(Person.id.in_(wanted))}
+            lines = [OrderLine(order=current, person=person_id, association_from=association_from,
+                               association_to=association_to, moved_on=current.act_date,
+                               reason=reason, destination=destination)
+                     for person_id in wanted if person_id in people]
+            problems = child_problems(current, lines)
+            fresh = [line for line in lines if line.person_id not in problems]
+            OrderLine.bulk_create(fresh, batch_size=500)
+    except IntegrityError:  # a child or an объединение deleted meanwhile
+        raise Refused(STALE) from None
     result = AddResult()
-    people = {p.id: p for p in Person.select().where(Person.id.in_(list(person_ids)))}
-    staff = {}
-    if order.kind == 'enrolment':
-        staff = staff_among([p.id for p in people.values() if p.is_staff])
-    for person_id in dict.fromkeys(person_ids):
-        person = people.get(person_id)
-        if person is None:
+    for person_id in wanted:
+        if person_id not in people:
             result.refusals[person_id] = 'Ребёнок не найден в регистре.'
-            continue
-        refusal = staff.get(person_id) or _add_line(order, person, association_from,
-                                                    association_to, reason, destination)
-        if refusal:
-            result.refusals[person_id] = f'{person.full_name}: {refusal}'
+        elif person_id in problems:
+            result.refusals[person_id] = f'{people[person_id].full_name}: {problems[person_id]}'
         else:
             result.added.append(person_id)
     if association_to is not None:
@@ -187,24 +195,8 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
     return result
 
 
-def _add_line(order, person, association_from, association_to, reason, destination):
-    try:
-        with write_transaction():
-            if OrderLine.select().where(OrderLine.order == order, OrderLine.person == person).exists():
-                return 'ребёнок уже есть в этом приказе.'
-            problem = _child_problem(order, person, association_from, association_to, order.act_date)
-            if problem:
-                return problem
-            OrderLine.create(order=order, person=person, association_from=association_from,
-                             association_to=association_to, moved_on=order.act_date,
-                             reason=reason, destination=destination)
-    except IntegrityError:
-        return 'ребёнок уже есть в этом приказе.'
-    return None
-
-
 def remove_from_draft(order, line):
-    if order.status != 'draft':
+    if order.status != Order.DRAFT:
         raise Refused(f'Приказ {order_title(order)} уже проведён; учащегося из него можно только '
                       'удалить как движение.')
     OrderLine.delete().where(OrderLine.id == line.id, OrderLine.order == order).execute()
@@ -215,7 +207,7 @@ def commit_order(order, user=None, version=None):
     try:
         with write_transaction():
             current = _lock_order(order)
-            if current.status != 'draft':
+            if current.status != Order.DRAFT:
                 raise Refused(f'Приказ {order_title(current)} уже проведён.')
             if version is not None and current.version != version:
                 raise Refused(STALE)
@@ -225,13 +217,9 @@ def commit_order(order, user=None, version=None):
             lines = _lines_for_update(current)
             if not lines:
                 problems.append('В приказе нет учащихся. Добавьте учеников в приказ и проведите его снова.')
-            staff = staff_among([line.person_id for line in lines if line.person.is_staff]
-                                if current.kind == 'enrolment' else [])
-            for line in lines:
-                problem = staff.get(line.person_id) or _child_problem(
-                    current, line.person, line.association_from, line.association_to, current.act_date)
-                if problem:
-                    problems.append(f'{line.person.full_name}: {problem}')
+            refusals = child_problems(current, lines, adding=False)
+            problems.extend(f'{line.person.full_name}: {refusals[line.person_id]}'
+                            for line in lines if line.person_id in refusals)
             problems.extend(capacity_problems(current))
             if problems:
                 raise Refused(*problems)
@@ -239,14 +227,14 @@ def commit_order(order, user=None, version=None):
                 line.moved_on = current.act_date
                 line.save(only=[OrderLine.moved_on])
                 _apply(current, line)
-            (Order.update(status='committed', committed_at=utcnow(), version=Order.version + 1)
+            (Order.update(status=Order.COMMITTED, committed_at=utcnow(), version=Order.version + 1)
              .where(Order.id == current.id).execute())
     except IntegrityError:
         raise Refused(*_explain_conflict(order)) from None
     return Order.get_by_id(order.id)
 
 
-IMPORT_WRITING = ('commit_queued', 'committing', 'undoing', 'cancelling')
+IMPORT_WRITING = (ImportJob.COMMIT_QUEUED, ImportJob.COMMITTING, ImportJob.UNDOING, ImportJob.CANCELLING)
 
 
 def _import_writing_into(order):
@@ -286,13 +274,13 @@ def _lines_for_update(order):
 
 def _explain_conflict(order):
     """After the database refused a write: name what is already there."""
+    lines = list(OrderLine.select().where(OrderLine.order == order.id,
+                                          OrderLine.association_to.is_null(False)))
+    open_, _ = _memberships({line.person_id for line in lines},
+                            {line.association_to_id for line in lines})
     messages = []
-    for line in OrderLine.select().where(OrderLine.order == order.id):
-        if line.association_to_id is None:
-            continue
-        membership = (Membership.select().where(Membership.person == line.person_id,
-                                                Membership.association == line.association_to_id,
-                                                Membership.ended_on.is_null()).first())
+    for line in lines:
+        membership = open_.get((line.person_id, line.association_to_id))
         if membership is not None:
             messages.append(f'{line.person.full_name}: {_already_in(membership, line.association_to)}')
     return messages or ['Данные изменились, пока проводился приказ. Обновите страницу и повторите.']
@@ -302,7 +290,7 @@ def _explain_conflict(order):
 
 def deletion_problems(order, lines=None):
     """Why the order (or some of its lines) cannot be deleted now; empty when it can."""
-    if order.status == 'draft':
+    if order.status == Order.DRAFT:
         return []
     problems = []
     period = movement_period(order.organisation)
@@ -331,7 +319,7 @@ def delete_order(order):
             problems = deletion_problems(current, lines)
             if problems:
                 raise Refused(*problems)
-            if current.status == 'committed':
+            if current.status == Order.COMMITTED:
                 for line in lines:
                     _undo(current, line)
             OrderLine.delete().where(OrderLine.order == current).execute()

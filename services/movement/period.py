@@ -3,17 +3,11 @@ from models import SchoolYear
 from services.common import Refused, ru_date, save_versioned
 
 
-def current_school_year(organisation):
-    return (SchoolYear.select()
-            .where(SchoolYear.organisation == organisation, SchoolYear.state == 'current')
-            .first())
-
-
 def movement_period(organisation):
     """(start, end) of the period in which orders may be dated: the setting, else the current year."""
     start, end = organisation.movement_period_start, organisation.movement_period_end
     if start is None and end is None:
-        year = current_school_year(organisation)
+        year = SchoolYear.current_of(organisation)
         if year is not None:
             return year.starts_on, year.ends_on
     return start, end

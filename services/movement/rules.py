@@ -5,17 +5,17 @@ Each check returns the sentence naming the order, date or fact that blocks the l
 import datetime
 from collections import Counter
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from compiled import compiled
 from models import (WITHDRAWAL_REASONS, Association, Employment, Membership, Order, OrderLine,
-                    Organisation, Person)
+                    Organisation, Person, SchoolYear)
 from services.common import ru_date
 
 
 # Kinds that put a child into an объединение, and kinds that take a child out of one.
-ENTERING = ('enrolment', 'transfer', 'next_year', 'repeat')
-LEAVING = ('withdrawal', 'transfer', 'next_year', 'repeat', 'graduation')
+ENTERING = (Order.ENROLMENT, Order.TRANSFER, Order.NEXT_YEAR, Order.REPEAT)
+LEAVING = (Order.WITHDRAWAL, Order.TRANSFER, Order.NEXT_YEAR, Order.REPEAT, Order.GRADUATION)
 # «Ребёнок уже … приказом №14 от 12.05.2025».
 KIND_PAST = {
     'enrolment': 'зачислен',
@@ -43,13 +43,13 @@ def _route_problem(order, association_from, association_to, reason, destination)
         return 'Выберите объединение, в которое зачисляется или переводится ребёнок.'
     if kind in LEAVING and association_from is None:
         return 'Выберите объединение, из которого выбывает или переводится ребёнок.'
-    if kind == 'withdrawal':
+    if kind == Order.WITHDRAWAL:
         if reason not in WITHDRAWAL_REASONS:
             return 'Выберите причину выбытия из списка.'
         if not destination:
             return 'Укажите, куда выбывает ребёнок (организация, город или «не известно»).'
     for association in (association_from, association_to):
-        if association is not None and association.school_year.state == 'closed':
+        if association is not None and association.school_year.state == SchoolYear.CLOSED:
             return (f'Учебный год {association.school_year.title} закрыт: движение по '
                     f'«{association.name}» больше не проводится.')
     if association_to is not None:
@@ -67,17 +67,17 @@ def _transfer_problem(kind, source, target):
     if source.program_id is None or source.program_id != target.program_id:
         return ('Перевод возможен только внутри одной программы: '
                 f'«{source.name}» — {_program_name(source)}, «{target.name}» — {_program_name(target)}.')
-    if kind == 'transfer' and source.school_year_id != target.school_year_id:
+    if kind == Order.TRANSFER and source.school_year_id != target.school_year_id:
         return ('Перевод между объединениями проводится внутри одного учебного года; '
                 'для перехода в следующий год выберите приказ «Перевод на следующий год».')
-    if kind in ('next_year', 'repeat') and target.school_year.start_year < source.school_year.start_year:
+    if kind in (Order.NEXT_YEAR, Order.REPEAT) and target.school_year.start_year < source.school_year.start_year:
         return (f'«{target.name}» относится к более раннему учебному году '
                 f'({target.school_year.title}), чем «{source.name}».')
-    if kind == 'next_year' and target.study_year <= source.study_year:
+    if kind == Order.NEXT_YEAR and target.study_year <= source.study_year:
         return ('Перевод на следующий год требует более высокого года обучения: '
                 f'«{source.name}» — {source.study_year}-й год обучения, '
                 f'«{target.name}» — {target.study_year}-й.')
-    if kind == 'repeat' and target.study_year != source.study_year:
+    if kind == Order.REPEAT and target.study_year != source.study_year:
         return ('При оставлении на повторное обучение год обучения не меняется: '
                 f'«{source.name}» — {source.study_year}-й год, «{target.name}» — {target.study_year}-й.')
     return None
@@ -93,52 +93,114 @@ def _by_order(line):
     return f'приказом {order_title(line.order)}'
 
 
-def _child_problem(order, person, association_from, association_to, moved_on):
-    """What in the child's own history forbids the line, named by order or date; else None."""
-    kind = order.kind
-    if kind in LEAVING:
-        membership = (Membership.select().where(Membership.person == person,
-                                                Membership.association == association_from,
-                                                Membership.ended_on.is_null()).first())
+IN_THIS_ORDER = 'ребёнок уже есть в этом приказе.'
+
+
+def child_problems(order, lines, adding=True):
+    """Per child, the sentence naming what forbids their line of ``order``; absent when nothing does.
+
+    ``lines`` are the order's lines or proposed ones, with their объединения (``person``,
+    ``association_from``, ``association_to``); with ``adding``, a line already in the order
+    blocks.  The registry screens grey out ticks with it, adding to a draft and the commit refuse
+    with it, so they never disagree.  At most five queries, whatever the number of children.
+    """
+    lines = list(lines)
+    person_ids = sorted({line.person_id for line in lines})
+    if not person_ids:
+        return {}
+    problems = staff_among(person_ids) if order.kind == Order.ENROLMENT else {}
+    if adding:
+        for line in _lines_in_order(order.id, person_ids):
+            problems.setdefault(line.person_id, IN_THIS_ORDER)
+    associations = {a.id for line in lines for a in (line.association_from, line.association_to) if a}
+    memberships = _memberships(person_ids, associations)
+    later = {}
+    if order.act_date is not None:
+        for line in sorted(_lines_after(person_ids, order.organisation_id, order.act_date),
+                           key=_movement_key):
+            later[line.person_id] = line  # the last of them
+    for line in lines:
+        if line.person_id not in problems:
+            problem = _history_problem(order, line, memberships, later.get(line.person_id))
+            if problem:
+                problems[line.person_id] = problem
+    return problems
+
+
+def _history_problem(order, line, memberships, later):
+    open_, left = memberships
+    source, target = line.association_from, line.association_to
+    if source is not None:
+        membership = open_.get((line.person_id, source.id))
         if membership is None:
-            return _not_in_association(person, association_from)
-        if moved_on and moved_on < membership.started_on:
-            return (f'ребёнок занимается в «{association_from.name}» только с '
+            return _not_in_association(left.get((line.person_id, source.id)), source)
+        if order.act_date and order.act_date < membership.started_on:
+            return (f'ребёнок занимается в «{source.name}» только с '
                     f'{ru_date(membership.started_on)}; дата движения не может быть раньше.')
-    if kind in ENTERING:
-        membership = (Membership.select(Membership, OrderLine, Order)
-                      .join(OrderLine, JOIN.LEFT_OUTER, on=Membership.start_line)
-                      .join(Order, JOIN.LEFT_OUTER)
-                      .where(Membership.person == person, Membership.association == association_to,
-                             Membership.ended_on.is_null()).first())
-        if membership is not None:
-            return _already_in(membership, association_to)
-    if moved_on:
-        later = latest_movement(person, order.organisation_id, after=moved_on)
-        if later is not None:
-            when = ru_date(later.moved_on or later.order.act_date)
-            return (f'ребёнок уже {KIND_PAST[later.order.kind]} {_by_order(later)} '
-                    f'(дата движения {when}); движение нельзя датировать раньше {when}.')
+    if target is not None and (line.person_id, target.id) in open_:
+        return _already_in(open_[line.person_id, target.id], target)
+    if later is not None:
+        when = ru_date(later.moved_on or later.order.act_date)
+        return (f'ребёнок уже {KIND_PAST[later.order.kind]} {_by_order(later)} '
+                f'(дата движения {when}); движение нельзя датировать раньше {when}.')
     return None
 
 
+def _memberships(person_ids, association_ids):
+    """The children's memberships in these объединения with the line that started (open ones) or
+    ended them: ({(child, объединение): open one}, {(child, объединение): the last one ended})."""
+    memberships = _memberships_of(sorted(person_ids), sorted(association_ids)) if association_ids else []
+    line_ids = {m.end_line_id if m.ended_on else m.start_line_id for m in memberships} - {None}
+    lines = {line.id: line for line in _lines_with_orders(sorted(line_ids))} if line_ids else {}
+    open_, left = {}, {}
+    for m in sorted(memberships, key=lambda m: m.ended_on or datetime.date.min):
+        m.line = lines.get(m.end_line_id if m.ended_on else m.start_line_id)
+        (left if m.ended_on else open_)[m.person_id, m.association_id] = m
+    return open_, left
+
+
+@compiled
+def _lines_in_order(order_id, person_ids):
+    return OrderLine.select(OrderLine.person).where(OrderLine.order == order_id,
+                                                    OrderLine.person.in_(person_ids))
+
+
+@compiled
+def _memberships_of(person_ids, association_ids):
+    return (Membership.select(Membership.person, Membership.association, Membership.started_on,
+                              Membership.ended_on, Membership.start_line, Membership.end_line)
+            .where(Membership.person.in_(person_ids), Membership.association.in_(association_ids)))
+
+
+@compiled
+def _lines_with_orders(line_ids):
+    return (OrderLine.select(OrderLine.id, Order.id, Order.kind, Order.number, Order.document_date)
+            .join(Order).where(OrderLine.id.in_(line_ids)))
+
+
+@compiled
+def _lines_after(person_ids, organisation_id, day):
+    """The children's committed movements in the organisation dated after ``day``."""
+    moved_on = fn.COALESCE(OrderLine.moved_on, Order.act_date)
+    return (OrderLine.select(OrderLine.id, OrderLine.person, OrderLine.moved_on, Order.id,
+                             Order.kind, Order.number, Order.document_date, Order.act_date,
+                             Order.committed_at)
+            .join(Order)
+            .where(OrderLine.person.in_(person_ids), Order.organisation == organisation_id,
+                   Order.status == Order.COMMITTED, moved_on > day))
+
+
 def _already_in(membership, association):
-    line = membership.start_line if membership.start_line_id else None
-    if line is not None and line.order_id:
+    if membership.line is not None:
         return (f'ребёнок уже занимается в «{association.name}»: '
-                f'{KIND_PAST[line.order.kind]} {_by_order(line)}.')
+                f'{KIND_PAST[membership.line.order.kind]} {_by_order(membership.line)}.')
     return f'ребёнок уже занимается в «{association.name}» с {ru_date(membership.started_on)}.'
 
 
-def _not_in_association(person, association):
-    left = (Membership.select().where(Membership.person == person,
-                                      Membership.association == association,
-                                      Membership.ended_on.is_null(False))
-            .order_by(Membership.ended_on.desc()).first())
-    if left is not None and left.end_line_id:
-        line = left.end_line
-        return (f'ребёнок уже {KIND_PAST[line.order.kind]} из «{association.name}» '
-                f'{_by_order(line)}.')
+def _not_in_association(left, association):
+    if left is not None and left.line is not None:
+        return (f'ребёнок уже {KIND_PAST[left.line.order.kind]} из «{association.name}» '
+                f'{_by_order(left.line)}.')
     return f'ребёнок не занимается в объединении «{association.name}».'
 
 
@@ -147,7 +209,7 @@ def committed_lines(person_ids, organisation_id):
     by_child = {}
     query = (OrderLine.select(OrderLine, Order).join(Order)
              .where(OrderLine.person.in_(list(person_ids)), Order.organisation == organisation_id,
-                    Order.status == 'committed'))
+                    Order.status == Order.COMMITTED))
     for line in query:
         by_child.setdefault(line.person_id, []).append(line)
     for lines in by_child.values():
@@ -160,15 +222,6 @@ def _movement_key(line):
             line.order.committed_at or datetime.datetime.min, line.id)
 
 
-def latest_movement(person, organisation_id, after=None):
-    """The child's last committed movement here (dated after ``after``, when given)."""
-    person_id = getattr(person, 'id', person)
-    lines = committed_lines([person_id], organisation_id).get(person_id, [])
-    if after is not None:
-        lines = [line for line in lines if (line.moved_on or line.order.act_date) > after]
-    return lines[-1] if lines else None
-
-
 # --- Staff are never children -----------------------------------------------------
 
 def staff_among(person_ids):
@@ -177,7 +230,7 @@ def staff_among(person_ids):
     if not person_ids:
         return {}
     places = {}
-    for row in sorted(_staff_places(sorted(set(person_ids))), key=lambda row: not row.current):
+    for row in sorted(_staff_places(sorted(set(person_ids))), key=lambda row: not row.employed):
         places.setdefault(row.id, row.short_name)  # where they work now, if anywhere
     return {person_id: f'работает в организации{f" «{name}»" if name else ""} — сотрудников '
                        'нельзя зачислять как учащихся.' for person_id, name in places.items()}
@@ -186,7 +239,7 @@ def staff_among(person_ids):
 @compiled
 def _staff_places(person_ids):
     return (Person.select(Person.id, Organisation.short_name,
-                          Employment.dismissed_on.is_null().alias('current'))
+                          Employment.dismissed_on.is_null().alias('employed'))
             .join(Employment, JOIN.LEFT_OUTER, on=(Employment.person == Person.id))
             .join(Organisation, JOIN.LEFT_OUTER, on=(Employment.organisation == Organisation.id))
             .where(Person.id.in_(person_ids), Person.is_staff == True)  # noqa: E712
