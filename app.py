@@ -229,8 +229,8 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import auth, enrollment, esia, health, home, imports, inbox, movement, programs
-    for blueprint in (auth.bp, enrollment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
+    from blueprints import auth, enrolment, esia, health, home, imports, inbox, movement, programs
+    for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
                       programs.bp):
         app.register_blueprint(blueprint)
 

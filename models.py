@@ -864,7 +864,7 @@ ALL_MODELS += [ImportJob, ImportRow]
 
 # --- Enrolment from the registry (issue 5) ---------------------------------------
 
-class EnrollmentSelection(BaseModel):
+class EnrolmentSelection(BaseModel):
     """A child ticked on a registry screen, kept per user and draft order until added to it."""
     user = ForeignKeyField(User, backref='+', on_delete='CASCADE')
     order = ForeignKeyField(Order, backref='+', on_delete='CASCADE')
@@ -873,7 +873,8 @@ class EnrollmentSelection(BaseModel):
     selected_at = DateTimeField(default=utcnow)
 
     class Meta:
+        table_name = 'enrollment_selection'  # the table keeps the name its migration gave it
         indexes = ((('user', 'order', 'person'), True),)
 
 
-ALL_MODELS += [EnrollmentSelection]
+ALL_MODELS += [EnrolmentSelection]

@@ -34,7 +34,7 @@ import models  # noqa: E402
 from peewee import fn  # noqa: E402
 from models import (IdentityDocument, Membership, Order, Organisation, Person, SchoolYear,  # noqa: E402
                     User, UserRole)
-from services import enrollment, paging  # noqa: E402
+from services import enrolment, paging  # noqa: E402
 
 KINDS = [
     ('surname', 'surname prefix'),
@@ -151,23 +151,23 @@ def service_search(kind, args, order, home, admin):
     """The registry queries of one search, exactly as the view runs them (no HTTP, no template)."""
     region = home.region_id
     if kind in ('surname', 'full', 'snils', 'document'):
-        filters, errors = enrollment.parse_search(args)
+        filters, errors = enrolment.parse_search(args)
         assert not errors, errors
-        page = paging.page_of(enrollment.search_people(filters), 1, filters.size,
-                              enrollment.search_people(filters, for_count=True))
+        page = paging.page_of(enrolment.search_people(filters), 1, filters.size,
+                              enrolment.search_people(filters, for_count=True))
         people = page.rows
         documents = True
     elif kind == 'pool':
-        filters = enrollment.parse_pool(args, region)
-        page = paging.page_of_ids(enrollment.pool_departures(filters, region), 1, filters.size,
-                                  enrollment.pool_rows, enrollment.POOL_LOOKAHEAD)
+        filters = enrolment.parse_pool(args, region)
+        page = paging.page_of_ids(enrolment.pool_departures(filters, region), 1, filters.size,
+                                  enrolment.pool_rows, enrolment.POOL_LOOKAHEAD)
         people, documents = [m.person for m in page.rows], False
     else:
-        filters = enrollment.parse_others(args, region, home.id)
-        page = paging.page_of(enrollment.others_members(filters, region, home.id), 1, filters.size,
-                              enrollment.others_members(filters, region, home.id, for_count=True))
+        filters = enrolment.parse_others(args, region, home.id)
+        page = paging.page_of(enrolment.others_members(filters, region, home.id), 1, filters.size,
+                              enrolment.others_members(filters, region, home.id, for_count=True))
         people, documents = [m.person for m in page.rows], False
-    rows = enrollment.child_rows(people, order, home, enrollment.selected_ids(admin.id, order), None,
+    rows = enrolment.child_rows(people, order, home, enrolment.selected_ids(admin.id, order), None,
                                  documents=documents,
                                  extras=page.rows if kind in ('pool', 'others') else None)
     return len(rows)
@@ -177,7 +177,7 @@ PATHS = {'pool': 'pool', 'others': 'other-organisations'}
 
 
 def request_path(kind, order, args):
-    return f'/enrollment/orders/{order.id}/{PATHS.get(kind, "search")}?{urlencode(args)}'
+    return f'/enrolment/orders/{order.id}/{PATHS.get(kind, "search")}?{urlencode(args)}'
 
 
 def timed(fn):

@@ -6,10 +6,10 @@ import logging
 import pytest
 from peewee import fn
 
-from models import AuditEvent, Employment, EnrollmentSelection, Membership, OrderLine, Role, UserRole
-from services import enrollment, movement
+from models import AuditEvent, Employment, EnrolmentSelection, Membership, OrderLine, Role, UserRole
+from services import enrolment, movement
 from tests import builders
-from tests.test_enrollment_registry import QueryCounter, result_names, text, url
+from tests.test_enrolment_registry import QueryCounter, result_names, text, url
 
 D = datetime.date
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
@@ -37,14 +37,14 @@ def post_ticks(client, order, source, back, ids, shown=None, headers=None):
             'person': [p if isinstance(p, int) else p.id for p in ids]}
     if headers:
         token = client.csrf_token(url(order, 'selected'))
-        return client.post(f'/enrollment/orders/{order.id}/selection', data=data,
+        return client.post(f'/enrolment/orders/{order.id}/selection', data=data,
                            headers={**headers, 'X-CSRFToken': token})
-    return client.post_form(f'/enrollment/orders/{order.id}/selection', data,
+    return client.post_form(f'/enrolment/orders/{order.id}/selection', data,
                             page=url(order, 'selected'))
 
 
 def selected_ids():
-    return {s.person_id for s in EnrollmentSelection.select()}
+    return {s.person_id for s in EnrolmentSelection.select()}
 
 
 def refusals():
@@ -175,12 +175,12 @@ def test_the_check_costs_the_same_for_one_id_and_a_hundred(app, region, people):
 
     def queries(source, args, ids):
         logger, counter = logging.getLogger('peewee'), QueryCounter()
-        filters = enrollment.screen_filters(source, args, region.odo)
+        filters = enrolment.screen_filters(source, args, region.odo)
         level = logger.level
         logger.addHandler(counter)
         logger.setLevel(logging.DEBUG)
         try:
-            found = enrollment.offered(source, filters, region.odo, ids)
+            found = enrolment.offered(source, filters, region.odo, ids)
         finally:
             logger.removeHandler(counter)
             logger.setLevel(level)
@@ -232,10 +232,10 @@ def test_a_dismissed_employment_does_not_hide_the_current_one(region, people):
 
 def test_a_staff_member_already_in_a_selection_is_not_added(admin_client, region, people):
     order, specialist = people['order'], people['specialist']
-    EnrollmentSelection.create(user=region.admin, order=order, person=specialist, source='search')
+    EnrolmentSelection.create(user=region.admin, order=order, person=specialist, source='search')
     selected = text(admin_client.get(url(order, 'selected', to=people['bead'].id)))
     assert f'Работает в организации «Департамент образования г. Южно-Сахалинска» — {STAFF}.' in selected
-    response = admin_client.post_form(f'/enrollment/orders/{order.id}/selected/add',
+    response = admin_client.post_form(f'/enrolment/orders/{order.id}/selected/add',
                                       {'to': people['bead'].id}, page=url(order, 'selected'),
                                       follow_redirects=True)
     assert 'Зуева Нина Петровна: работает в организации' in text(response)
@@ -252,7 +252,7 @@ def test_junk_in_the_screens_query_string_is_dropped_not_a_500(admin_client, peo
     response = post_ticks(admin_client, order, 'search', back, [people['elkina']])
     assert response.status_code == 303
     location = response.headers['Location']
-    assert location.startswith(f'/enrollment/orders/{order.id}/search?')
+    assert location.startswith(f'/enrolment/orders/{order.id}/search?')
     assert 'order' not in location.split('?', 1)[1] and 'endpoint' not in location
     assert '\n' not in location
     assert admin_client.get(location).status_code == 200
@@ -263,7 +263,7 @@ def test_the_screens_filters_and_association_survive_the_round_trip(admin_client
     response = post_ticks(admin_client, order, 'pool', f'category=graduation&letter=И&page=1&to={bead.id}&x=1',
                           [people['graduate']])
     location = response.headers['Location']
-    assert location.startswith(f'/enrollment/orders/{order.id}/pool?')
+    assert location.startswith(f'/enrolment/orders/{order.id}/pool?')
     args = dict(p.split('=') for p in location.split('?', 1)[1].split('&'))
     assert args == {'category': 'graduation', 'letter': '%D0%98', 'size': '20', 'page': '1',
                     'to': str(bead.id)}
@@ -279,14 +279,14 @@ def test_a_minus_before_a_number_in_the_screens_query_string_drops_it(region, pe
                 'municipality': f'{sign}{school.municipality_id}'}
 
     def read(sign):
-        search = enrollment.parse_search(args(sign))[0]
-        pool = enrollment.parse_pool(args(sign), region.odo.region_id)
-        others = enrollment.parse_others(args(sign), region.odo.region_id, region.odo.id)
-        targets = enrollment.enrolment_targets(region.odo, '', f'{sign}{bead.id}')[0]
+        search = enrolment.parse_search(args(sign))[0]
+        pool = enrolment.parse_pool(args(sign), region.odo.region_id)
+        others = enrolment.parse_others(args(sign), region.odo.region_id, region.odo.id)
+        targets = enrolment.enrolment_targets(region.odo, '', f'{sign}{bead.id}')[0]
         return ((search.page, search.size),
                 (pool.page, pool.size, pool.year, pool.organisation, pool.municipality),
                 (others.page, others.size, others.grade, others.organisation, others.municipality),
-                getattr(enrollment.enrolment_target(targets, f'{sign}{bead.id}'), 'id', None))
+                getattr(enrolment.enrolment_target(targets, f'{sign}{bead.id}'), 'id', None))
 
     city = school.municipality_id
     assert read('') == ((2, 100), (2, 100, 2024, school.id, city), (2, 100, 7, school.id, city),

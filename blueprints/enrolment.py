@@ -7,15 +7,15 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from models import Order
-from services import enrollment, movement, paging
+from services import enrolment, movement, paging
 from services.common import Refused
 from web import audit_event, has_right, render, requires_right, wants_fragment
 
-bp = Blueprint('enrollment', __name__, url_prefix='/enrollment')
+bp = Blueprint('enrolment', __name__, url_prefix='/enrolment')
 
 can_edit = requires_right('movement_book', 'edit')
-SCREENS = {'search': 'enrollment.search', 'pool': 'enrollment.pool',
-           'others': 'enrollment.other_organisations'}
+SCREENS = {'search': 'enrolment.search', 'pool': 'enrolment.pool',
+           'others': 'enrolment.other_organisations'}
 
 
 def draft_order(view):
@@ -23,7 +23,7 @@ def draft_order(view):
     another organisation's order is a 404, any other order a redirect explaining why."""
     @functools.wraps(view)
     def wrapper(order_id):
-        order = enrollment.order_of.first(g.organisation.id, order_id)
+        order = enrolment.order_of.first(g.organisation.id, order_id)
         if order is None:
             abort(404)
         if order.kind != Order.ENROLMENT or order.status != Order.DRAFT:
@@ -38,13 +38,13 @@ def draft_order(view):
 def _targets(args):
     """The объединения listed in «Зачислить в объединение» (narrowed by ``to_q``), and the one
     chosen (``to``), if any."""
-    targets = enrollment.enrolment_targets(g.organisation, args.get('to_q', ''), args.get('to'))
-    return targets, enrollment.enrolment_target(targets[0], args.get('to'))
+    targets = enrolment.enrolment_targets(g.organisation, args.get('to_q', ''), args.get('to'))
+    return targets, enrolment.enrolment_target(targets[0], args.get('to'))
 
 
 def _context(order, screen, targets, target, selected=None):
     if selected is None:
-        selected = enrollment.selected_ids(current_user.id, order)
+        selected = enrolment.selected_ids(current_user.id, order)
     return dict(order=order, screen=screen, target=target, targets=targets[0],
                 more_targets=targets[1], targets_typed=request.args.get('to_q', '').strip()[:100],
                 selected_count=len(selected),
@@ -70,18 +70,18 @@ def _audit_search(screen, order, filters, page):
 @can_edit
 @draft_order
 def search(order):
-    filters, errors = enrollment.parse_search(request.args)
+    filters, errors = enrolment.parse_search(request.args)
     targets, target = _targets(request.args)
-    selected = enrollment.selected_ids(current_user.id, order)
+    selected = enrolment.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = paging.page_of(enrollment.search_people(filters), filters.page, filters.size,
-                              enrollment.search_people(filters, for_count=True))
-        rows = enrollment.child_rows(page.rows, order, g.organisation, selected, target)
+        page = paging.page_of(enrolment.search_people(filters), filters.page, filters.size,
+                              enrolment.search_people(filters, for_count=True))
+        rows = enrolment.child_rows(page.rows, order, g.organisation, selected, target)
         _audit_search('search', order, filters, page)
-    return render('enrollment/search.html', 'enrollment/_search.html',
+    return render('enrolment/search.html', 'enrolment/_search.html',
                   filters=filters, errors=errors, results=page, rows=rows,
-                  page_url=_page_url('enrollment.search', order, filters, target),
+                  page_url=_page_url('enrolment.search', order, filters, target),
                   **_context(order, 'search', targets, target, selected))
 
 
@@ -91,18 +91,18 @@ def search(order):
 @draft_order
 def pool(order):
     region = g.organisation.region_id
-    filters = enrollment.parse_pool(request.args, region)
+    filters = enrolment.parse_pool(request.args, region)
     targets, target = _targets(request.args)
-    selected = enrollment.selected_ids(current_user.id, order)
-    page = paging.page_of_ids(enrollment.pool_departures(filters, region), filters.page,
-                              filters.size, enrollment.pool_rows, enrollment.POOL_LOOKAHEAD)
-    rows = enrollment.child_rows([m.person for m in page.rows], order, g.organisation, selected,
+    selected = enrolment.selected_ids(current_user.id, order)
+    page = paging.page_of_ids(enrolment.pool_departures(filters, region), filters.page,
+                              filters.size, enrolment.pool_rows, enrolment.POOL_LOOKAHEAD)
+    rows = enrolment.child_rows([m.person for m in page.rows], order, g.organisation, selected,
                                  target, documents=False, extras=page.rows)
     _audit_search('pool', order, filters, page)
-    return render('enrollment/pool.html', 'enrollment/_pool.html',
+    return render('enrolment/pool.html', 'enrolment/_pool.html',
                   filters=filters, results=page, rows=rows,
-                  choices=enrollment.pool_choices(filters, region),
-                  page_url=_page_url('enrollment.pool', order, filters, target),
+                  choices=enrolment.pool_choices(filters, region),
+                  page_url=_page_url('enrolment.pool', order, filters, target),
                   **_context(order, 'pool', targets, target, selected))
 
 
@@ -111,21 +111,21 @@ def pool(order):
 @draft_order
 def other_organisations(order):
     region, own = g.organisation.region_id, g.organisation.id
-    filters = enrollment.parse_others(request.args, region, own)
+    filters = enrolment.parse_others(request.args, region, own)
     targets, target = _targets(request.args)
-    selected = enrollment.selected_ids(current_user.id, order)
+    selected = enrolment.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = paging.page_of(enrollment.others_members(filters, region, own), filters.page,
+        page = paging.page_of(enrolment.others_members(filters, region, own), filters.page,
                               filters.size,
-                              enrollment.others_members(filters, region, own, for_count=True))
-        rows = enrollment.child_rows([m.person for m in page.rows], order, g.organisation,
+                              enrolment.others_members(filters, region, own, for_count=True))
+        rows = enrolment.child_rows([m.person for m in page.rows], order, g.organisation,
                                      selected, target, documents=False, extras=page.rows)
         _audit_search('others', order, filters, page)
-    return render('enrollment/others.html', 'enrollment/_others.html',
+    return render('enrolment/others.html', 'enrolment/_others.html',
                   filters=filters, results=page, rows=rows,
-                  choices=enrollment.others_choices(filters, region, own),
-                  page_url=_page_url('enrollment.other_organisations', order, filters, target),
+                  choices=enrolment.others_choices(filters, region, own),
+                  page_url=_page_url('enrolment.other_organisations', order, filters, target),
                   **_context(order, 'others', targets, target, selected))
 
 
@@ -138,19 +138,19 @@ def selection(order):
         audit_event('access_denied', object_type='right', object_id='pool', result='denied')
         abort(403)
     try:
-        filters = enrollment.screen_filters(source, back, g.organisation)
-        count, refused = enrollment.sync_selection(
+        filters = enrolment.screen_filters(source, back, g.organisation)
+        count, refused = enrolment.sync_selection(
             current_user.id, order, request.form.getlist('shown', type=int),
             request.form.getlist('person', type=int), source, filters, g.organisation)
-    except enrollment.SelectionRefused as refusal:
+    except enrolment.SelectionRefused as refusal:
         _audit_refused(order, source, str(refusal))
         flash(str(refusal), 'error')
         if wants_fragment():
-            return _ticked(order, enrollment.selection_count(current_user.id, order), back)
-        return redirect(url_for('enrollment.selected', order_id=order.id), 303)
+            return _ticked(order, enrolment.selection_count(current_user.id, order), back)
+        return redirect(url_for('enrolment.selected', order_id=order.id), 303)
     if refused:
         _audit_refused(order, source, f'refused={",".join(map(str, sorted(refused)))}')
-        flash(enrollment.refused_ticks(source, len(refused)), 'error')
+        flash(enrolment.refused_ticks(source, len(refused)), 'error')
     if wants_fragment():
         return _ticked(order, count, back)
     return redirect(url_for(SCREENS[source], order_id=order.id, **_screen_args(filters, back)), 303)
@@ -158,7 +158,7 @@ def selection(order):
 
 def _ticked(order, count, back):
     """The counter, its link keeping the объединение chosen on the screen, and the flashes."""
-    return render('enrollment/_ticked.html', 'enrollment/_ticked.html',
+    return render('enrolment/_ticked.html', 'enrolment/_ticked.html',
                   order=order, selected_count=count, target=_targets(back)[1])
 
 
@@ -178,9 +178,9 @@ def _screen_args(filters, back):
 @draft_order
 def selected(order):
     targets, target = _targets(request.args)
-    people = enrollment.selected_people(current_user.id, order)
-    blocked = enrollment.blockers(order, [p.id for p, _ in people], target) if people else {}
-    return render('enrollment/selected.html', 'enrollment/selected.html',
+    people = enrolment.selected_people(current_user.id, order)
+    blocked = enrolment.blockers(order, [p.id for p, _ in people], target) if people else {}
+    return render('enrolment/selected.html', 'enrolment/selected.html',
                   people=people, blocked=blocked, **_context(order, 'selected', targets, target))
 
 
@@ -189,10 +189,10 @@ def selected(order):
 @draft_order
 def selected_remove(order):
     everyone = request.form.get('all') == '1'
-    removed = enrollment.unselect(current_user.id, order,
+    removed = enrolment.unselect(current_user.id, order,
                                   None if everyone else request.form.getlist('person', type=int))
     flash('Список выбранных очищен.' if everyone else f'Убрано из выбранных: {removed}.', 'ok')
-    return redirect(url_for('enrollment.selected', order_id=order.id,
+    return redirect(url_for('enrolment.selected', order_id=order.id,
                             **({'to': request.form['to']} if request.form.get('to') else {})), 303)
 
 
@@ -201,13 +201,13 @@ def selected_remove(order):
 @draft_order
 def selected_add(order):
     target = _targets(request.form)[1]
-    back = url_for('enrollment.selected', order_id=order.id, **({'to': target.id} if target else {}))
+    back = url_for('enrolment.selected', order_id=order.id, **({'to': target.id} if target else {}))
     if target is None:
         flash('Выберите объединение, в которое зачислить выбранных учащихся.', 'error')
         return redirect(back, 303)
     try:
-        result = enrollment.add_selection_to_order(current_user.id, order, target)
-    except (Refused, enrollment.SelectionRefused) as refusal:
+        result = enrolment.add_selection_to_order(current_user.id, order, target)
+    except (Refused, enrolment.SelectionRefused) as refusal:
         flash(str(refusal), 'error')
         return redirect(back, 303)
     if result.added:

@@ -9,17 +9,17 @@ Counting stops at ``services.paging.COUNT_CAP`` rows so a page costs the same ho
 the filter.  Children ticked on these screens stay in the selection until they are added to
 the draft order.
 """
-from services.enrollment.filters import (others_choices, parse_others, parse_pool, parse_search,
+from services.enrolment.filters import (others_choices, parse_others, parse_pool, parse_search,
                                          pool_choices)
-from services.enrollment.others import others_members
-from services.enrollment.pool import POOL_LOOKAHEAD, pool_departures, pool_rows
-from services.enrollment.rows import blockers, child_rows
-from services.enrollment.search import search_people
-from services.enrollment.selection import (SelectionRefused, add_selection_to_order, offered,
+from services.enrolment.others import others_members
+from services.enrolment.pool import POOL_LOOKAHEAD, pool_departures, pool_rows
+from services.enrolment.rows import blockers, child_rows
+from services.enrolment.search import search_people
+from services.enrolment.selection import (SelectionRefused, add_selection_to_order, offered,
                                            order_of, refused_ticks, screen_filters,
                                            selected_ids, selected_people, selection_count,
                                            sync_selection, unselect)
-from services.enrollment.targets import enrolment_target, enrolment_targets
+from services.enrolment.targets import enrolment_target, enrolment_targets
 
 __all__ = [
     'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'child_rows',

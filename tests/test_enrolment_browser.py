@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from models import EnrollmentSelection, OrderLine
+from models import EnrolmentSelection, OrderLine
 from tests import builders
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def test_ticks_survive_pages_and_filters_and_go_into_the_order(live_server, page
     page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
     order = registry['order']
     sign_in(page, live_server, region)
-    page.goto(f'{live_server}/enrollment/orders/{order.id}/search')
+    page.goto(f'{live_server}/enrolment/orders/{order.id}/search')
     expect(page.locator('text=Для загрузки списка обучающихся нажмите кнопку "Применить"')).to_be_visible()
 
     page.fill('#surname', 'елкина')  # lower case, е for ё
@@ -98,7 +98,7 @@ def page_width(page):
 
 def selected_people(order):
     return {s.person.full_name
-            for s in EnrollmentSelection.select().where(EnrollmentSelection.order == order)}
+            for s in EnrolmentSelection.select().where(EnrolmentSelection.order == order)}
 
 
 @pytest.mark.parametrize('browser_context_options', [PHONE], ids=['phone-360'])
@@ -108,7 +108,7 @@ def test_search_and_tick_on_a_phone(live_server, page, browser_context_options, 
     page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
     order, screen = registry['order'], PHONE['viewport']['width']
     sign_in(page, live_server, region)
-    page.goto(f'{live_server}/enrollment/orders/{order.id}/search')
+    page.goto(f'{live_server}/enrolment/orders/{order.id}/search')
     expect(page.locator('h1')).to_have_text('Поиск учащихся для зачисления')
     assert page_width(page) <= screen + 1
 
@@ -139,7 +139,7 @@ def test_search_pool_and_ticks_work_without_javascript(app, live_server, page,
     order, year = registry['order'], registry['bead'].school_year.title
     not_chosen = 'Не выбрано (кого нельзя зачислить, будет видно после выбора)'
     sign_in(page, live_server, region)
-    page.goto(f'{live_server}/enrollment/orders/{order.id}/search')
+    page.goto(f'{live_server}/enrolment/orders/{order.id}/search')
     targets = page.locator('#to option')
     expect(targets).to_have_text([not_chosen, f'1а Бисер · {year}', f'3в Керамика · {year}'])
 

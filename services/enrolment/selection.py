@@ -1,15 +1,15 @@
 """The selection: children ticked on the registry screens, kept per user and draft order in
-``EnrollmentSelection`` so ticks survive paging, filter changes and other screens until they
+``EnrolmentSelection`` so ticks survive paging, filter changes and other screens until they
 are added to the order.  A tick is kept only for a child the screen itself offered."""
 from peewee import IntegrityError
 
 from compiled import compiled
-from models import EnrollmentSelection, Membership, Order, Person, db
+from models import EnrolmentSelection, Membership, Order, Person, db
 from services import movement
-from services.enrollment.filters import parse_others, parse_pool, parse_search
-from services.enrollment.others import others_members
-from services.enrollment.pool import pool_people
-from services.enrollment.search import search_people
+from services.enrolment.filters import parse_others, parse_pool, parse_search
+from services.enrolment.others import others_members
+from services.enrolment.pool import pool_people
+from services.enrolment.search import search_people
 from services.paging import PAGE_SIZES
 
 SOURCES = {'search': 'Поиск в регистре', 'pool': 'Выпускники и выбывшие',
@@ -33,14 +33,14 @@ def selected_ids(user, order, among=None):
     user, order = getattr(user, 'id', user), getattr(order, 'id', order)
     if among is None:
         return {row.person_id for row in _selection(user, order)}
-    query = _selection.build(user, order).where(EnrollmentSelection.person.in_(among))
+    query = _selection.build(user, order).where(EnrolmentSelection.person.in_(among))
     return {row.person_id for row in query}
 
 
 @compiled
 def _selection(user_id, order_id):
-    return EnrollmentSelection.select(EnrollmentSelection.person).where(
-        EnrollmentSelection.user == user_id, EnrollmentSelection.order == order_id)
+    return EnrolmentSelection.select(EnrolmentSelection.person).where(
+        EnrolmentSelection.user == user_id, EnrolmentSelection.order == order_id)
 
 
 def selection_count(user, order):
@@ -96,13 +96,13 @@ def sync_selection(user, order, shown_ids, ticked_ids, source, filters, organisa
     with db.atomic():
         unticked = list(shown - ticked)
         if unticked:
-            (EnrollmentSelection.delete()
-             .where(EnrollmentSelection.user == user, EnrollmentSelection.order == order,
-                    EnrollmentSelection.person.in_(unticked)).execute())
+            (EnrolmentSelection.delete()
+             .where(EnrolmentSelection.user == user, EnrolmentSelection.order == order,
+                    EnrolmentSelection.person.in_(unticked)).execute())
         for person_id in sorted(accepted):
             try:
                 with db.atomic():
-                    EnrollmentSelection.create(user=user, order=order, person=person_id,
+                    EnrolmentSelection.create(user=user, order=order, person=person_id,
                                                source=source)
             except IntegrityError:
                 pass  # ticked twice at once (two tabs): one row is the right outcome
@@ -115,19 +115,19 @@ def refused_ticks(source, count):
 
 
 def unselect(user, order, person_ids=None):
-    query = EnrollmentSelection.delete().where(EnrollmentSelection.user == user,
-                                               EnrollmentSelection.order == order)
+    query = EnrolmentSelection.delete().where(EnrolmentSelection.user == user,
+                                               EnrolmentSelection.order == order)
     if person_ids is not None:
-        query = query.where(EnrollmentSelection.person.in_(list(person_ids)))
+        query = query.where(EnrolmentSelection.person.in_(list(person_ids)))
     with db.atomic():
         return query.execute()
 
 
 def selected_people(user, order):
     """The selection by ФИО: (person, where it was ticked)."""
-    rows = (EnrollmentSelection.select(EnrollmentSelection, Person)
+    rows = (EnrolmentSelection.select(EnrolmentSelection, Person)
             .join(Person)
-            .where(EnrollmentSelection.user == user, EnrollmentSelection.order == order)
+            .where(EnrolmentSelection.user == user, EnrolmentSelection.order == order)
             .order_by(Person.surname_key, Person.name_key, Person.birth_date, Person.id))
     return [(row.person, SOURCES.get(row.source, '')) for row in rows]
 

@@ -8,7 +8,7 @@ from peewee import SQL
 from compiled import compiled
 from keys import name_key, prefix_upper_bound
 from models import Association, Membership, Organisation, Person, Region
-from services.enrollment.filters import DEPARTURE_KINDS
+from services.enrolment.filters import DEPARTURE_KINDS
 
 POOL_LOOKAHEAD = 2  # pages of the pool counted past the current one
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from models import AuditEvent, EnrollmentSelection, Order, OrderLine, Role, UserRole
+from models import AuditEvent, EnrolmentSelection, Order, OrderLine, Role, UserRole
 from tests import builders
 from tests.builders import ELKINA_SNILS, valid_snils
 
@@ -18,7 +18,7 @@ def url(order, screen, **args):
     path = {'search': 'search', 'pool': 'pool', 'others': 'other-organisations',
             'selected': 'selected'}[screen]
     query = '&'.join(f'{k}={v}' for k, v in args.items())
-    return f'/enrollment/orders/{order.id}/{path}' + (f'?{query}' if query else '')
+    return f'/enrolment/orders/{order.id}/{path}' + (f'?{query}' if query else '')
 
 
 def text(response):
@@ -149,7 +149,7 @@ KUZNETSOVY = 'applied=1&surname=кузнецова'
 
 def tick(client, order, source, shown, ticked, back=KUZNETSOVY):
     """Ticks saved from a page; ``back`` is its query string (the search listing them)."""
-    return client.post_form(f'/enrollment/orders/{order.id}/selection',
+    return client.post_form(f'/enrolment/orders/{order.id}/selection',
                             {'source': source, 'shown': [p.id for p in shown],
                              'person': [p.id for p in ticked], 'back': back},
                             page=url(order, 'search'))
@@ -159,11 +159,11 @@ def test_ticks_survive_pages_and_filter_changes(admin_client, registry, many_kuz
     order, kids = registry['order'], many_kuznetsovy
     first = admin_client.get(url(order, 'search', applied=1, surname='кузнецова', size=10))
     assert len(result_names(first)) == 10
-    assert '<a href="/enrollment/orders/%d/search?' % order.id in text(first)
+    assert '<a href="/enrolment/orders/%d/search?' % order.id in text(first)
     response = tick(admin_client, order, 'search', kids[:10], [kids[0]],
                     back='applied=1&surname=кузнецова&size=10')
     assert response.status_code == 303
-    assert response.headers['Location'].startswith(f'/enrollment/orders/{order.id}/search?')
+    assert response.headers['Location'].startswith(f'/enrolment/orders/{order.id}/search?')
     second = admin_client.get(url(order, 'search', applied=1, surname='кузнецова', size=10, page=2))
     assert result_names(second) == ['Кузнецова Мария Петровна', 'Кузнецова Нина Петровна']
     tick(admin_client, order, 'search', kids[10:], [kids[11]])
@@ -174,7 +174,7 @@ def test_ticks_survive_pages_and_filter_changes(admin_client, registry, many_kuz
     assert 'Кузнецова Анна Петровна' in selected and 'Кузнецова Нина Петровна' in selected
     # Unticking on page 1 drops only that child.
     tick(admin_client, order, 'search', kids[:10], [])
-    assert [s.person_id for s in EnrollmentSelection.select()] == [kids[11].id]
+    assert [s.person_id for s in EnrolmentSelection.select()] == [kids[11].id]
 
 
 def test_ticked_children_come_back_checked(admin_client, registry, many_kuznetsovy):
@@ -188,7 +188,7 @@ def test_ticked_children_come_back_checked(admin_client, registry, many_kuznetso
 def test_htmx_tick_answers_with_the_counter(admin_client, registry, many_kuznetsovy):
     order, kids = registry['order'], many_kuznetsovy
     token = admin_client.csrf_token(url(order, 'search'))
-    response = admin_client.post(f'/enrollment/orders/{order.id}/selection',
+    response = admin_client.post(f'/enrolment/orders/{order.id}/selection',
                                  data={'source': 'search', 'shown': [kids[0].id, kids[1].id],
                                        'person': [kids[1].id], 'back': KUZNETSOVY},
                                  headers={'HX-Request': 'true', 'HX-Request-Type': 'partial',
@@ -202,19 +202,19 @@ def test_htmx_tick_keeps_the_chosen_association_in_the_counter_link(admin_client
                                                                     many_kuznetsovy):
     order, kids, bead = registry['order'], many_kuznetsovy, registry['bead']
     token = admin_client.csrf_token(url(order, 'search'))
-    response = admin_client.post(f'/enrollment/orders/{order.id}/selection',
+    response = admin_client.post(f'/enrolment/orders/{order.id}/selection',
                                  data={'source': 'search', 'shown': [kids[0].id],
                                        'person': [kids[0].id],
                                        'back': f'applied=1&surname=кузнецова&to={bead.id}'},
                                  headers={'HX-Request': 'true', 'HX-Request-Type': 'partial',
                                           'X-CSRFToken': token})
-    assert f'/enrollment/orders/{order.id}/selected?to={bead.id}"' in text(response)
+    assert f'/enrolment/orders/{order.id}/selected?to={bead.id}"' in text(response)
 
 
 def test_only_children_shown_on_the_page_can_be_ticked(admin_client, registry, many_kuznetsovy):
     order, kids = registry['order'], many_kuznetsovy
     tick(admin_client, order, 'search', kids[:1], kids[:3])
-    assert {s.person_id for s in EnrollmentSelection.select()} == {kids[0].id}
+    assert {s.person_id for s in EnrolmentSelection.select()} == {kids[0].id}
 
 
 def test_selection_belongs_to_the_user_and_the_order(admin_client, client, app, registry,
@@ -230,21 +230,21 @@ def test_selection_belongs_to_the_user_and_the_order(admin_client, client, app, 
 def test_selected_children_are_added_to_the_draft_order(admin_client, registry, many_kuznetsovy):
     order, kids, bead = registry['order'], many_kuznetsovy, registry['bead']
     tick(admin_client, order, 'search', kids[:2], kids[:2])
-    response = admin_client.post_form(f'/enrollment/orders/{order.id}/selected/add',
+    response = admin_client.post_form(f'/enrolment/orders/{order.id}/selected/add',
                                       {'to': bead.id}, page=url(order, 'selected'))
     assert response.status_code == 303
     assert response.headers['Location'] == f'/movement/orders/{order.id}'
     lines = OrderLine.select().where(OrderLine.order == order)
     assert {(l.person_id, l.association_to_id) for l in lines} == {(kids[0].id, bead.id),
                                                                    (kids[1].id, bead.id)}
-    assert EnrollmentSelection.select().count() == 0
+    assert EnrolmentSelection.select().count() == 0
     assert AuditEvent.select().where(AuditEvent.event == 'order_lines_added').count() == 1
 
 
 def test_adding_needs_an_association(admin_client, registry, many_kuznetsovy):
     order, kids = registry['order'], many_kuznetsovy
     tick(admin_client, order, 'search', kids[:1], kids[:1])
-    response = admin_client.post_form(f'/enrollment/orders/{order.id}/selected/add', {},
+    response = admin_client.post_form(f'/enrolment/orders/{order.id}/selected/add', {},
                                       page=url(order, 'selected'), follow_redirects=True)
     assert 'Выберите объединение, в которое зачислить выбранных учащихся.' in text(response)
     assert OrderLine.select().count() == 0
@@ -253,14 +253,14 @@ def test_adding_needs_an_association(admin_client, registry, many_kuznetsovy):
 def test_selected_children_can_be_removed_and_cleared(admin_client, registry, many_kuznetsovy):
     order, kids = registry['order'], many_kuznetsovy
     tick(admin_client, order, 'search', kids[:3], kids[:3])
-    admin_client.post_form(f'/enrollment/orders/{order.id}/selected/remove',
+    admin_client.post_form(f'/enrolment/orders/{order.id}/selected/remove',
                            {'person': kids[0].id}, page=url(order, 'selected'))
-    assert EnrollmentSelection.select().count() == 2
+    assert EnrolmentSelection.select().count() == 2
     page = text(admin_client.get(url(order, 'selected')))
     assert 'Выбранные учащиеся (2)' in page and 'Кузнецова Анна' not in page
-    admin_client.post_form(f'/enrollment/orders/{order.id}/selected/remove', {'all': '1'},
+    admin_client.post_form(f'/enrolment/orders/{order.id}/selected/remove', {'all': '1'},
                            page=url(order, 'selected'))
-    assert EnrollmentSelection.select().count() == 0
+    assert EnrolmentSelection.select().count() == 0
 
 
 def test_children_who_cannot_be_added_show_the_reason_instead_of_a_tick(app, admin_client,
@@ -348,7 +348,7 @@ def test_pool_page_size_and_pages(app, admin_client, registry):
 def test_enrolling_from_the_pool_keeps_the_history(admin_client, registry):
     order, departed = registry['order'], registry['departed']
     tick(admin_client, order, 'pool', [departed], [departed], back='')
-    admin_client.post_form(f'/enrollment/orders/{order.id}/selected/add',
+    admin_client.post_form(f'/enrolment/orders/{order.id}/selected/add',
                            {'to': registry['bead'].id}, page=url(order, 'selected'))
     line = OrderLine.get(OrderLine.order == order)
     assert line.person_id == departed.id  # the same registry record, not a copy

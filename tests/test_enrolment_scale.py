@@ -6,7 +6,7 @@ import datetime
 from models import Membership, Person
 from services import movement
 from tests.builders import association, child, committed, day, draft, organisation, place, program
-from tests.test_enrollment_registry import result_names, url
+from tests.test_enrolment_registry import result_names, url
 
 
 def copies():

@@ -1,7 +1,7 @@
 """«Список обучающихся в других ОО»: children now enrolled in another organisation of the
 region, picked when only the organisation and the name are known."""
 from models import Association, Membership, Organisation, Person
-from services.enrollment.search import documents_matching, prefix_range
+from services.enrolment.search import documents_matching, prefix_range
 
 
 def others_members(f, region_id, own_organisation_id, for_count=False):
