@@ -300,12 +300,7 @@ def others_organisations(f, region_id, own_organisation_id):
     orgs = Organisation.select(Organisation.id, Organisation.short_name).where(
         Organisation.region == region_id, Organisation.kind.in_(EDUCATIONAL_KINDS),
         Organisation.id != own_organisation_id)
-    if f.municipality:
-        orgs = orgs.where(Organisation.municipality == f.municipality)
-    if f.settlement:
-        orgs = orgs.where(Organisation.settlement == f.settlement)
-    if f.org_kind:
-        orgs = orgs.where(Organisation.kind == f.org_kind)
+    orgs = narrow_by_place(orgs, f)
     found = list(_named(orgs, f.q).order_by(Organisation.short_name).limit(ORGANISATION_CHOICES_LIMIT + 1))
     if f.organisation and all(o.id != f.organisation for o in found):
         found.insert(0, Organisation.get_by_id(f.organisation))
@@ -326,3 +321,14 @@ def others_choices(f, region_id, own_organisation_id):
         'genders': GENDER_CHOICES,
         'sizes': PAGE_SIZES,
     }
+
+
+def narrow_by_place(organisations, f):
+    """Organisations narrowed by the place and kind chosen on the «другие ОО» form."""
+    if f.municipality:
+        organisations = organisations.where(Organisation.municipality == f.municipality)
+    if f.settlement:
+        organisations = organisations.where(Organisation.settlement == f.settlement)
+    if f.org_kind:
+        organisations = organisations.where(Organisation.kind == f.org_kind)
+    return organisations

@@ -1,6 +1,7 @@
 """«Список обучающихся в других ОО»: children now enrolled in another organisation of the
 region, picked when only the organisation and the name are known."""
 from models import Association, Membership, Organisation, Person
+from services.enrolment.filters import narrow_by_place
 from services.enrolment.search import documents_matching, prefix_range
 
 
@@ -27,7 +28,7 @@ def others_members(f, region_id, own_organisation_id, for_count=False):
     if f.organisation:  # already checked to be of the region
         members = members.where(Membership.organisation == f.organisation)
     else:
-        places = _narrow_by_place(Organisation.select(Organisation.id)
+        places = narrow_by_place(Organisation.select(Organisation.id)
                                   .where(Organisation.region == region_id), f)
         members = members.where(Membership.organisation.in_(places))
     if f.doc_series or f.doc_number:
@@ -44,14 +45,3 @@ def others_members(f, region_id, own_organisation_id, for_count=False):
         return members.order_by(Membership.organisation, Membership.surname_key)
     return members.order_by(Membership.surname_key, Person.name_key, Person.birth_date,
                             Person.id, Membership.id)
-
-
-def _narrow_by_place(organisations, f):
-    if f.municipality:
-        organisations = organisations.where(Organisation.municipality == f.municipality)
-    if f.settlement:
-        organisations = organisations.where(Organisation.settlement == f.settlement)
-    if f.org_kind:
-        organisations = organisations.where(Organisation.kind == f.org_kind)
-    return organisations
-
