@@ -357,3 +357,13 @@ def test_print_progress():
     demo.print_progress(10, 10, 'дети', stream=out)
     text = out.getvalue()
     assert text.startswith('\r') and '50.0%' in text and '100.0%' in text and text.endswith('\n')
+
+
+def test_the_template_s_example_snils_is_nobody_s(app):
+    """Issue 13: the example in the import template is below 001-001-998, where no number has a
+    check digit, and no demo person carries it."""
+    from services.registry.documents import EXAMPLE_SNILS, is_valid_snils
+    from keys import digits_key
+    assert is_valid_snils(EXAMPLE_SNILS) and int(digits_key(EXAMPLE_SNILS)[:9]) < 1001998
+    demo.load_demo_region(children=300, organisations=8, seed=11, today=datetime.date(2026, 12, 1))
+    assert not Person.select().where(Person.snils == digits_key(EXAMPLE_SNILS)).exists()

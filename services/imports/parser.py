@@ -557,7 +557,7 @@ def validate_row(number, raw, associations, today):
             values['snils'] = digits_key(text('snils'))
         else:
             problem('snils', 'СНИЛС неверен: нужно 11 цифр с верным контрольным числом.', CELL,
-                    'XXX-XXX-XXX YY, например 112-233-445 95')
+                    f'XXX-XXX-XXX YY, например {documents.EXAMPLE_SNILS}')
     values['passport'] = _passport(text, raw, birth, today, problem)
     values['certificate'] = _certificate(text, raw, birth, today, problem)
     values['foreign'] = _foreign(text, raw, birth, today, problem)

@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from services.registry import documents
 from services.spreadsheets import as_text, text_cell
 
 DOCS = 'Документы, уд. личность'
@@ -90,7 +91,7 @@ INSTRUCTIONS = [
     '3. Объединение выбирайте из списка: только объединения вашей организации текущего года.',
     '4. Дата: 01.09.2015, 1.9.15 или 2015-09-01; можно дату Excel.',
     '5. Пол: М или Ж.',
-    '6. СНИЛС: 11 цифр, можно с дефисами и пробелом — 112-233-445 95. Контрольное число проверяется.',
+    f'6. СНИЛС: 11 цифр, можно с дефисами и пробелом — {documents.EXAMPLE_SNILS}. Контрольное число проверяется.',
     '7. Паспорт РФ: серия — 4 цифры (можно «64 08»), номер — 6 цифр; выдаётся с 14 лет.',
     '8. Свидетельство о рождении: серия — римские цифры, дефис и две русские буквы (II-ФВ), '
     'номер — 6 цифр; дата выдачи не раньше даты рождения.',
@@ -103,7 +104,7 @@ INSTRUCTIONS = [
 ]
 EXAMPLE = {
     'association': '1а Бисер', 'surname': 'Иванова', 'name': 'Мария', 'patronymic': 'Петровна',
-    'birth_date': '12.03.2016', 'gender': 'Ж', 'snils': '112-233-445 95',
+    'birth_date': '12.03.2016', 'gender': 'Ж', 'snils': documents.EXAMPLE_SNILS,
     'certificate_series': 'II-ФВ', 'certificate_number': '123456',
     'certificate_issued_on': '20.03.2016',
     'certificate_issued_by': 'Отдел ЗАГС города Южно-Сахалинска',

@@ -14,6 +14,11 @@ _LATIN_LOOKALIKES = set('AaBCcEeHKMOoPpTXxy')
 _NAME = re.compile(r"^[А-ЯЁ][а-яёА-ЯЁ'’ -]*$")
 
 
+# Shown in templates and messages: below 001-001-998 no number carries a check digit, so this one
+# can never be a real person's (an example copied into a file must not match anybody).
+EXAMPLE_SNILS = '000-000-600 00'
+
+
 def snils_check_number(first_nine):
     """The two check digits of a СНИЛС from its first nine digits."""
     total = sum(int(d) * weight for d, weight in zip(first_nine, range(9, 0, -1)))
