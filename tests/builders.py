@@ -185,3 +185,28 @@ def import_setup(org, names=('1а Бисер', '2б Робототехника')
     return SimpleNamespace(year=SchoolYear.current_of(org), program=beads,
                            associations=associations,
                            order=draft(org, Order.ENROLMENT, order_number))
+
+
+# --- Counting queries ---------------------------------------------------------------
+
+class QueryCounter:
+    """``with QueryCounter() as counted: …`` — how many statements peewee ran in the block."""
+
+    def __init__(self):
+        import logging
+        self.logger, self.count = logging.getLogger('peewee'), 0
+        self.handler = logging.Handler(logging.DEBUG)
+        self.handler.emit = self._counted
+
+    def _counted(self, record):
+        self.count += 1
+
+    def __enter__(self):
+        self.level = self.logger.level
+        self.logger.setLevel('DEBUG')
+        self.logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)

@@ -2,14 +2,13 @@
 выбывших», «Список обучающихся в других ОО» and the selection that survives paging."""
 import datetime
 import gzip
-import logging
 import re
 
 import pytest
 
 from models import AuditEvent, EnrolmentSelection, Order, OrderLine, Role, UserRole
 from tests import builders
-from tests.builders import ELKINA_SNILS, valid_snils
+from tests.builders import ELKINA_SNILS, QueryCounter, valid_snils
 
 D = datetime.date
 
@@ -470,26 +469,10 @@ def test_fifty_row_fragment_is_under_ten_kilobytes_compressed(app, admin_client,
     assert len(gzip.compress(response.get_data())) <= 10 * 1024
 
 
-class QueryCounter(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
-
-
 def count_queries(client, path):
-    logger = logging.getLogger('peewee')
     client.get(path)  # the first request after sign-in also refreshes the session
-    counter, level = QueryCounter(), logger.level
-    logger.addHandler(counter)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with QueryCounter() as counter:
         assert client.get(path).status_code == 200
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
     return counter.count
 
 

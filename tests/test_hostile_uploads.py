@@ -15,6 +15,7 @@ import zipfile
 from xml.sax.saxutils import escape
 
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl import load_workbook
 
 from models import ImportJob
@@ -33,20 +34,12 @@ LIMIT_MB = 300
 
 # --- Generators ---------------------------------------------------------------------------
 
-def _letters(column):
-    text = ''
-    while column:
-        column, rest = divmod(column - 1, 26)
-        text = chr(65 + rest) + text
-    return text
-
-
 def _inline(ref, value):
     return f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
 
 
 def _rows(rows, first=1):
-    return ''.join(f'<row r="{r}">' + ''.join(_inline(f'{_letters(c)}{r}', v) for c, v in enumerate(row, 1))
+    return ''.join(f'<row r="{r}">' + ''.join(_inline(f'{get_column_letter(c)}{r}', v) for c, v in enumerate(row, 1))
                    + '</row>' for r, row in enumerate(rows, first))
 
 

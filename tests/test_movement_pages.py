@@ -10,7 +10,7 @@ import pytest
 
 from models import AuditEvent, Membership, Order, OrderLine, Person
 from services import movement
-from tests.builders import association, child, committed, day, draft, program
+from tests.builders import QueryCounter, association, child, committed, day, draft, program
 
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
 
@@ -389,27 +389,6 @@ def test_every_movement_route_checks_the_right(app, client, region):
 
 
 # --- Bounded work ------------------------------------------------------------------
-
-class QueryCounter:
-    def __init__(self):
-        import logging
-        self.logger, self.count = logging.getLogger('peewee'), 0
-        self.handler = logging.Handler()
-        self.handler.emit = self.counted
-
-    def counted(self, record):
-        self.count += 1
-
-    def __enter__(self):
-        self.level = self.logger.level
-        self.logger.setLevel('DEBUG')
-        self.logger.addHandler(self.handler)
-        return self
-
-    def __exit__(self, *exc):
-        self.logger.removeHandler(self.handler)
-        self.logger.setLevel(self.level)
-
 
 def test_queries_per_page_do_not_grow_with_the_rows(admin_client, region, beads):
     anna = child()

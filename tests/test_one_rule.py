@@ -2,7 +2,6 @@
 of adding the child to a draft and the refusal of the commit are one sentence, from
 ``movement.child_problems``; and states and kinds are spelled by name, not as string literals."""
 import html
-import logging
 import os
 import pathlib
 import re
@@ -13,6 +12,7 @@ from models import Employment, Order, OrderLine
 from services import enrolment, movement
 from services.common import Refused
 from tests import builders
+from tests.builders import QueryCounter
 
 OCT_1, OCT_15 = builders.day(10, 1), builders.day(10, 15)
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -118,25 +118,9 @@ def test_a_child_not_in_the_source_is_refused_alike_when_added_and_at_commit(app
         assert f'{kid.full_name}: {sentence}' in commit_refusals(order)
 
 
-class QueryCounter(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
-
-
 def queries_of(call):
-    logger, counter = logging.getLogger('peewee'), QueryCounter()
-    level = logger.level
-    logger.addHandler(counter)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with QueryCounter() as counter:
         result = call()
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
     return counter.count, result
 
 

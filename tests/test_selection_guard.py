@@ -1,7 +1,6 @@
 """The selection keeps only children a registry screen offered under its own filters, and
 staff are never children: not offered, not selected, not put into an enrolment order."""
 import datetime
-import logging
 
 import pytest
 from peewee import fn
@@ -9,7 +8,8 @@ from peewee import fn
 from models import AuditEvent, Employment, EnrolmentSelection, Membership, OrderLine, Role, UserRole
 from services import enrolment, movement
 from tests import builders
-from tests.test_enrolment_registry import QueryCounter, result_names, text, url
+from tests.builders import QueryCounter
+from tests.test_enrolment_registry import result_names, text, url
 
 D = datetime.date
 HTMX = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
@@ -174,16 +174,9 @@ def test_the_check_costs_the_same_for_one_id_and_a_hundred(app, region, people):
                ('others', {'organisation': str(region.school.id)})]
 
     def queries(source, args, ids):
-        logger, counter = logging.getLogger('peewee'), QueryCounter()
         filters = enrolment.screen_filters(source, args, region.odo)
-        level = logger.level
-        logger.addHandler(counter)
-        logger.setLevel(logging.DEBUG)
-        try:
+        with QueryCounter() as counter:
             found = enrolment.offered(source, filters, region.odo, ids)
-        finally:
-            logger.removeHandler(counter)
-            logger.setLevel(level)
         return counter.count, found
 
     ids = [k.id for k in kids]

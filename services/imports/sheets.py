@@ -56,6 +56,7 @@ class Extent:
 
 
 def _column_letters(column):
+    # Not openpyxl's get_column_letter: a hostile ODS can reach columns past its 18,278 limit.
     letters = ''
     while column:
         column, rest = divmod(column - 1, 26)
