@@ -19,7 +19,7 @@ from peewee import JOIN, InterfaceError, OperationalError
 import models
 from compiled import compiled
 from models import Person, User, WebSession, utcnow
-from services import audit
+from services import audit, russian
 from services.common import ru_date
 from services.registry.documents import format_snils
 
@@ -284,6 +284,7 @@ def ru_iso_date(value):
 
 def init_app(app):
     """Everything templates of every area share, registered in one place."""
-    app.jinja_env.filters.update(ru_date=ru_date, ru_iso_date=ru_iso_date, snils_format=format_snils)
+    app.jinja_env.filters.update(ru_date=ru_date, ru_iso_date=ru_iso_date, snils_format=format_snils,
+                                 plural=russian.plural, decline=russian.decline)
     app.jinja_env.globals.update(static_version=static_version(app), htmx_integrity=HTMX_INTEGRITY,
                                  has_right=has_right)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from models import Order
 from services import enrolment, movement, paging
 from services.common import Refused
+from services import russian
 from web import audit_event, has_right, render, requires_right, wants_fragment
 
 bp = Blueprint('enrolment', __name__, url_prefix='/enrolment')
@@ -173,6 +174,63 @@ def _screen_args(filters, back):
     return {**filters.args(page=filters.page), **{k: back[k] for k in ('to', 'to_q') if back.get(k)}}
 
 
+def _shown_state(args):
+    """Query values where the last of a name wins: with JavaScript a narrowing request carries
+    the state the screen was drawn with, then the live values of its fields (hx-include)."""
+    return {key: args.getlist(key)[-1] for key in args}
+
+
+def _narrowed_screen(order, args):
+    """Without JavaScript a narrowing form leads back to its screen, its state kept and the
+    list narrowed; a search not yet run is not run."""
+    screen = args.get('screen')
+    if screen == 'selected':
+        keep = {k: args[k] for k in ('to', 'to_q') if args.get(k)}
+        return redirect(url_for('enrolment.selected', order_id=order.id, **keep), 303)
+    if screen not in SCREENS or (screen == 'pool' and not has_right('pool')):
+        abort(404)
+    filters = enrolment.screen_filters(screen, args, g.organisation)
+    query = _screen_args(filters, args)
+    if screen == 'search' and not filters.applied:
+        query.pop('applied', None)
+    return redirect(url_for(SCREENS[screen], order_id=order.id, **query), 303)
+
+
+@bp.get('/orders/<int:order_id>/targets')
+@can_edit
+@draft_order
+def targets(order):
+    """«Объединение: часть названия»: the «Зачислить в объединение» list narrowed as one types."""
+    args = _shown_state(request.args)
+    if not wants_fragment():
+        return _narrowed_screen(order, args)
+    targets, target = _targets(args)
+    return render('enrolment/_targets.html', 'enrolment/_targets.html', targets=targets[0],
+                  more_targets=targets[1], target=target, targets_typed=args.get('to_q', '').strip()[:100])
+
+
+@bp.get('/orders/<int:order_id>/organisations')
+@can_edit
+@draft_order
+def organisations(order):
+    """«Поиск организации по названию»: the organisation list of the pool or of other
+    organisations, narrowed as one types."""
+    args = _shown_state(request.args)
+    if not wants_fragment():
+        return _narrowed_screen(order, args)
+    region, screen = g.organisation.region_id, args.get('screen')
+    if screen == 'pool' and has_right('pool'):
+        filters = enrolment.parse_pool(args, region)
+        found, more = enrolment.pool_organisations(filters, region)
+    elif screen == 'others':
+        filters = enrolment.parse_others(args, region, g.organisation.id)
+        found, more = enrolment.others_organisations(filters, region, g.organisation.id)
+    else:
+        abort(404)
+    return render('enrolment/_organisations.html', 'enrolment/_organisations.html', screen=screen,
+                  filters=filters, organisations=found, more_organisations=more)
+
+
 @bp.get('/orders/<int:order_id>/selected')
 @can_edit
 @draft_order
@@ -191,7 +249,8 @@ def selected_remove(order):
     everyone = request.form.get('all') == '1'
     removed = enrolment.unselect(current_user.id, order,
                                   None if everyone else request.form.getlist('person', type=int))
-    flash('Список выбранных очищен.' if everyone else f'Убрано из выбранных: {removed}.', 'ok')
+    flash('Все отметки сняты.' if everyone else
+          f'Сняты отметки с {russian.count(removed, "ученик", "gent")}.', 'ok')
     return redirect(url_for('enrolment.selected', order_id=order.id,
                             **({'to': request.form['to']} if request.form.get('to') else {})), 303)
 
@@ -203,7 +262,7 @@ def selected_add(order):
     target = _targets(request.form)[1]
     back = url_for('enrolment.selected', order_id=order.id, **({'to': target.id} if target else {}))
     if target is None:
-        flash('Выберите объединение, в которое зачислить выбранных учащихся.', 'error')
+        flash('Выберите объединение, в которое зачислить отмеченных учеников.', 'error')
         return redirect(back, 303)
     try:
         result = enrolment.add_selection_to_order(current_user.id, order, target)
@@ -213,7 +272,8 @@ def selected_add(order):
     if result.added:
         audit_event('order_lines_added', object_type='order', object_id=order.id,
                     details=f'source=registry added={len(result.added)} refused={len(result.refusals)}')
-        flash(f'Добавлено в приказ {movement.order_title(order)}: {len(result.added)}.', 'ok')
+        flash(f'Добавлено в приказ {movement.order_title(order)}: '
+              f'{russian.count(len(result.added), "ученик")}.', 'ok')
     for message in list(result.refusals.values()) + result.warnings:
         flash(message, 'error' if message in result.refusals.values() else 'warn')
     if result.refusals:

@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, request, s
 from flask_login import current_user
 
 from models import ImportJob, ImportRow, Message, Order, Organisation, Person
-from services import imports, paging
+from services import imports, paging, russian
 from services.imports import ImportRefused
 from services.common import parse_int
 from web import audit_event, htmx_redirect, render, requires_right, wants_fragment
@@ -202,7 +202,7 @@ def _apply_choice(job, row_id, choice):
 @bp.post('/<int:job_id>/decisions')
 @requires_right('import_children')
 def decisions(job_id):
-    """The whole page's choices at once (the «Ок» form, or «Сохранить решения» without JavaScript)."""
+    """The whole page's choices at once (the «ОК» form, or «Сохранить решения» without JavaScript)."""
     job = _job_or_404(job_id)
     errors = []
     for key, choice in request.form.items():
@@ -258,13 +258,14 @@ def request_departure(job_id, row_id):
         abort(404)
     recipient = Organisation.get_by_id(int(org_id))
     person = Person.get_by_id(candidate['person_id'])
+    its, he = ('её', 'она') if person.gender == 'F' else ('его', 'он')
     Message.create(
         sender_organisation=g.organisation, sender=current_user, recipient_organisation=recipient,
         person=person, subject=f'Запрос на выбытие: {person.full_name}',
         body=(f'Организация «{g.organisation.short_name}» зачисляет ребёнка '
-              f'{person.full_name}, {person.birth_date.strftime("%d.%m.%Y")} г. р., и просит '
-              f'оформить его выбытие приказом в вашей организации, если он у вас больше не '
-              f'занимается. Контакт: {current_user.display_name}.'))
+              f'{russian.decline(person, "accs")}, {person.birth_date.strftime("%d.%m.%Y")} г. р., '
+              f'и просит оформить {its} выбытие приказом в вашей организации, если {he} у вас '
+              f'больше не занимается. Контакт: {current_user.display_name}.'))
     audit_event('departure_requested', object_type='person', object_id=person.id,
                 details=f'организации {recipient.id}')
     flash(f'Запрос на выбытие отправлен в «{recipient.short_name}».', 'ok')

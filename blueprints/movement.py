@@ -13,6 +13,7 @@ from services import common
 from services import movement
 from services.common import Refused
 from services.paging import page_of
+from services import russian
 from services.spreadsheets import attachment_disposition, workbook_bytes
 from web import audit_event, has_right, render, requires_right
 
@@ -413,7 +414,7 @@ def _add_children(order, person_ids):
     if result.added:
         audit_event('order_lines_added', object_type='order', object_id=order.id,
                     details=f'added={len(result.added)} refused={len(result.refusals)}')
-        flash(f'Добавлено в приказ: {len(result.added)}.', 'ok')
+        flash(f'Добавлено в приказ: {russian.count(len(result.added), "ученик")}.', 'ok')
     for message in result.refusals.values():
         flash(message, 'error')
     for message in result.warnings:

@@ -6,6 +6,7 @@ from peewee import JOIN, IntegrityError, fn
 from models import (PROGRAM_FOCUSES, Association, Employment, Membership, OrderLine, Person,
                     Program, SchoolYear, db)
 from services.common import Refused, parse_int, save_versioned
+from services import russian
 
 MAX_DURATION_YEARS = 10
 MAX_CAPACITY = 500
@@ -137,8 +138,8 @@ def update_association(association, version, values):
                       'нельзя. Создайте новое объединение.')
     members = open_count(association)
     if values['capacity'] < members:
-        raise Refused(f'В «{association.name}» сейчас {members} учащихся: наполняемость не может '
-                      'быть меньше.')
+        raise Refused(f'В «{association.name}» сейчас {russian.count(members, "учащийся")}: '
+                      'наполняемость не может быть меньше.')
     try:
         with db.atomic():
             return save_versioned(association, version, **values)

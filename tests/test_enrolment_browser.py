@@ -44,7 +44,7 @@ def test_ticks_survive_pages_and_filters_and_go_into_the_order(live_server, page
     order = registry['order']
     sign_in(page, live_server, region)
     page.goto(f'{live_server}/enrolment/orders/{order.id}/search')
-    expect(page.locator('text=Для загрузки списка обучающихся нажмите кнопку "Применить"')).to_be_visible()
+    expect(page.locator('text=Чтобы найти учащихся, заполните поля и нажмите «Применить».')).to_be_visible()
 
     page.fill('#surname', 'елкина')  # lower case, е for ё
     page.select_option('#size', '10')
@@ -52,23 +52,23 @@ def test_ticks_survive_pages_and_filters_and_go_into_the_order(live_server, page
     expect(page.locator('table.results tbody tr')).to_have_count(10)
     assert 'surname=' in page.url and 'size=10' in page.url  # the address reflects the filters
     page.check('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (1)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (1)')
 
     page.click('.pager a:has-text("2")')
     expect(page.locator('table.results tbody tr')).to_have_count(2)
     page.check('input[aria-label="Выбрать: Ёлкина Мария Ивановна"]')
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (2)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (2)')
 
     page.fill('#surname', 'петров')
     page.click('button:has-text("Применить")')
     expect(page.locator('table.results tbody tr')).to_have_count(1)
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (2)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (2)')
 
     page.go_back()  # the back button brings the previous results
     expect(page.locator('#surname')).to_have_value('елкина')
 
     page.click('#selected-count')
-    expect(page.locator('h1')).to_have_text('Выбранные учащиеся (2)')
+    expect(page.locator('h1')).to_have_text('Отмечено для добавления (2)')
     page.select_option('#to', label=f'1а Бисер · {registry["bead"].school_year.title}')
     page.click('button:has-text("Проверить, кого можно зачислить")')
     page.click('button:has-text("Добавить учеников в приказ")')
@@ -120,7 +120,7 @@ def test_search_and_tick_on_a_phone(live_server, page, browser_context_options, 
     expect(save).to_have_count(1)
     expect(save).to_be_hidden()  # with JavaScript a tick is saved as it changes
     page.check('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (1)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (1)')
     assert selected_people(order) == {'Ёлкина Алёна Игоревна'}
 
     # The nine-column table scrolls inside its wrapper; the page does not scroll sideways.
@@ -147,19 +147,19 @@ def test_search_pool_and_ticks_work_without_javascript(app, live_server, page,
     page.click('button:has-text("Применить")')
     expect(names(page)).to_have_text(['Ёлкина Алёна Игоревна'])
     assert {'applied': '1', 'surname': 'елкина'}.items() <= query(page).items()
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (0)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (0)')
 
     # The ticks travel in a plain POST; the page comes back with the same filters.
     page.check('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')
     page.click('button:has-text("Сохранить отметки")')
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (1)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (1)')
     expect(page.locator('input[aria-label="Выбрать: Ёлкина Алёна Игоревна"]')).to_be_checked()
     assert query(page)['surname'] == 'елкина'
     assert selected_people(order) == {'Ёлкина Алёна Игоревна'}
 
-    # «Объединение: часть названия» narrows «Зачислить в объединение» on «Применить».
+    # «Объединение: часть названия» narrows «Зачислить в объединение» with its own «Найти».
     page.fill('#to_q', 'бис')
-    page.click('button:has-text("Применить")')
+    page.click('button:has-text("Найти") >> nth=0')
     expect(targets).to_have_text([not_chosen, f'1а Бисер · {year}'])
     expect(page.locator('#to_q')).to_have_value('бис')
     expect(names(page)).to_have_text(['Ёлкина Алёна Игоревна'])  # the search is kept
@@ -174,7 +174,7 @@ def test_search_pool_and_ticks_work_without_javascript(app, live_server, page,
     assert query(page)['letter'] == 'И'
     page.check('input[aria-label="Выбрать: Иванов Семён Ильич"]')
     page.click('button:has-text("Сохранить отметки")')
-    expect(page.locator('#selected-count')).to_have_text('Выбранные учащиеся (2)')
+    expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (2)')
     expect(names(page)).to_have_text(['Иванов Семён Ильич'])  # still under «И»
     assert query(page)['letter'] == 'И'
     assert selected_people(order) == {'Ёлкина Алёна Игоревна', 'Иванов Семён Ильич'}

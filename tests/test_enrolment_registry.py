@@ -35,7 +35,7 @@ def result_names(response):
 
 def test_nothing_is_listed_until_apply(admin_client, registry):
     page = text(admin_client.get(url(registry['order'], 'search')))
-    assert 'Для загрузки списка обучающихся нажмите кнопку "Применить"' in page
+    assert 'Чтобы найти учащихся, заполните поля и нажмите «Применить».' in page
     assert 'Ёлкина' not in page
 
 
@@ -168,7 +168,7 @@ def test_ticks_survive_pages_and_filter_changes(admin_client, registry, many_kuz
     tick(admin_client, order, 'search', kids[10:], [kids[11]])
     # Another filter: the ticks of the first search are still there.
     other = text(admin_client.get(url(order, 'search', applied=1, surname='ёлкина')))
-    assert 'Выбранные учащиеся (2)' in other
+    assert 'Отмечено для добавления (2)' in other
     selected = text(admin_client.get(url(order, 'selected')))
     assert 'Кузнецова Анна Петровна' in selected and 'Кузнецова Нина Петровна' in selected
     # Unticking on page 1 drops only that child.
@@ -194,7 +194,7 @@ def test_htmx_tick_answers_with_the_counter(admin_client, registry, many_kuznets
                                           'X-CSRFToken': token})
     assert response.status_code == 200
     assert text(response).strip().startswith('<a id="selected-count"')
-    assert 'Выбранные учащиеся (1)' in text(response)
+    assert 'Отмечено для добавления (1)' in text(response)
 
 
 def test_htmx_tick_keeps_the_chosen_association_in_the_counter_link(admin_client, registry,
@@ -223,7 +223,7 @@ def test_selection_belongs_to_the_user_and_the_order(admin_client, client, app, 
     with app.app_context():
         another = builders.draft(order.organisation, 'enrolment', 2, on=builders.day(10, 1))
     page = text(admin_client.get(url(another, 'search')))
-    assert 'Выбранные учащиеся (0)' in page
+    assert 'Отмечено для добавления (0)' in page
 
 
 def test_selected_children_are_added_to_the_draft_order(admin_client, registry, many_kuznetsovy):
@@ -245,7 +245,7 @@ def test_adding_needs_an_association(admin_client, registry, many_kuznetsovy):
     tick(admin_client, order, 'search', kids[:1], kids[:1])
     response = admin_client.post_form(f'/enrolment/orders/{order.id}/selected/add', {},
                                       page=url(order, 'selected'), follow_redirects=True)
-    assert 'Выберите объединение, в которое зачислить выбранных учащихся.' in text(response)
+    assert 'Выберите объединение, в которое зачислить отмеченных учеников.' in text(response)
     assert OrderLine.select().count() == 0
 
 
@@ -256,7 +256,7 @@ def test_selected_children_can_be_removed_and_cleared(admin_client, registry, ma
                            {'person': kids[0].id}, page=url(order, 'selected'))
     assert EnrolmentSelection.select().count() == 2
     page = text(admin_client.get(url(order, 'selected')))
-    assert 'Выбранные учащиеся (2)' in page and 'Кузнецова Анна' not in page
+    assert 'Отмечено для добавления (2)' in page and 'Кузнецова Анна' not in page
     admin_client.post_form(f'/enrolment/orders/{order.id}/selected/remove', {'all': '1'},
                            page=url(order, 'selected'))
     assert EnrolmentSelection.select().count() == 0

@@ -39,7 +39,7 @@ def test_teacher_signs_in_through_the_development_provider(esia_live, page, regi
     errors = []
     page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
     page.goto(base + '/login')
-    page.click('text=Вход с учетной записью портала Госуслуг')
+    page.click('text=Вход с учётной записью портала Госуслуг')
     page.wait_for_url(idp_url + '/aas/oauth2/v2/ac?*')
     expect(page.locator('h1')).to_have_text('Вход через Госуслуги')
     page.check('input[data-key="teacher"]')

@@ -35,7 +35,7 @@ def teacher(esia_app, region):
 
 def test_sign_in_page_links_to_the_esia_start(client, region):
     page = client.get('/login').get_data(as_text=True)
-    assert '<a href="/esia/start" class="esia" hx-boost="false">Вход с учетной записью портала Госуслуг</a>' in page
+    assert '<a href="/esia/start" class="esia" hx-boost="false">Вход с учётной записью портала Госуслуг</a>' in page
 
 
 def test_first_sign_in_links_the_account_after_the_organisation_is_confirmed(client, idp, teacher, region):
@@ -248,7 +248,7 @@ def test_staff_password_is_refused_after_the_date_and_allowed_before(client, esi
     refused = client.sign_in('odo-teacher', organisation=region.odo)
     text = refused.get_data(as_text=True)
     assert refused.status_code == 200 and 'сотрудники входят только через Госуслуги' in text
-    assert '«Вход с учетной записью портала Госуслуг»' in text
+    assert '«Вход с учётной записью портала Госуслуг»' in text
     assert events('sign_in_refused_policy')[0].details == 'staff'
     Region.update(esia_only_since=datetime.date.today() + datetime.timedelta(days=1)).execute()
     assert client.sign_in('odo-teacher', organisation=region.odo).status_code == 303

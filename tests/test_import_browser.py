@@ -58,3 +58,4 @@ def test_demo_administrator_imports_children(live_server, page, region, tmp_path
     assert Person.select().where(Person.surname_key == 'смирнов').count() == 1
     assert Person.select().where(Person.surname_key == 'новикова').count() == 1
     assert Message.get().recipient_organisation_id == region.school.id
+    assert 'зачисляет ребёнка Смирнова Павла Олеговича, 03.02.2015 г. р.' in Message.get().body

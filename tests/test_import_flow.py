@@ -135,7 +135,7 @@ def test_whole_flow_use_new_ignore_departure_and_commit(admin_client, region, se
     page = admin_client.get(f'/imports/{job.id}').get_data(as_text=True)
     assert 'В списке выпускников и выбывших (свободные)' in page and 'точное совпадение' in page
     assert 'В других организациях' in page and 'МАОУ СОШ № 1' in page
-    assert 'disabled' in page.split('value="commit"')[1][:40]  # «Ок» waits for every row
+    assert 'disabled' in page.split('value="commit"')[1][:40]  # «ОК» waits for every row
     # «Запросить выбытие» to the school
     response = admin_client.post_form(f'/imports/{job.id}/rows/{rows[5].id}/departure',
                                       {'target': f'{elsewhere.id}:{region.school.id}'},

@@ -128,7 +128,7 @@ def test_an_exception_mid_commit_leaves_nothing(admin_client, setup, monkeypatch
         raise RuntimeError('worker lost its database connection')
     monkeypatch.setattr(movement, 'add_children_to_draft', breaks_after_the_first_line)
     job = imports.run_job(job.id)
-    assert job.status == 'resolving' and 'Сбой' in job.error  # the decisions stay: «Ок» retries
+    assert job.status == 'resolving' and 'Сбой' in job.error  # the decisions stay: «ОК» retries
     assert Person.select().count() == people_before
     assert OrderLine.select().count() == 0
     assert ImportRow.select().where(ImportRow.result_person.is_null(False)).count() == 0

@@ -69,7 +69,7 @@ def test_administrator_keeps_the_movement_book(live_server, page, region):
     page.check('input[name=gender][value=F]')
     page.select_option('#association_to_new', label='1а Бисер (2026/2027, 1-й год обучения)')
     page.click('button:has-text("Добавить в приказ")')
-    expect(page.locator('#chosen h2')).to_have_text('Выбранные учащиеся (1)')
+    expect(page.locator('#chosen h2')).to_have_text('Ученики в приказе (1)')
     commit(page)
 
     # A transfer within the program.

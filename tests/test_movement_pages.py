@@ -57,7 +57,7 @@ def test_enrolment_order_from_draft_to_the_book(admin_client, region, beads):
         'gender': 'F', 'association_to': beads.first.id})
     assert response.status_code == 303
     page = text(admin_client.get(order_url))
-    assert 'Выбранные учащиеся (1)' in page and 'Иванова Анна Сергеевна' in page
+    assert 'Ученики в приказе (1)' in page and 'Иванова Анна Сергеевна' in page
 
     response = admin_client.post_form(order_url + '/commit', {'version': order.version})
     assert response.status_code == 303

@@ -137,10 +137,10 @@ def test_capacity_warns_when_adding_and_blocks_the_commit(region, beads):
     result = movement.add_children_to_draft(order, [c.id for c in children], small)
     assert result.added == [c.id for c in children]
     assert result.warnings == [
-        'В объединении «1в Бисер» 2 мест, занято 0, в приказе 3: не хватает мест для 1. '
+        'В объединении «1в Бисер» 2 места, занято 0, в приказе 3 ученика: не хватает мест для 1 ребёнка. '
         'Увеличьте наполняемость объединения или уберите лишних учащихся из приказа — '
         'иначе приказ не будет проведён.']
-    assert 'не хватает мест для 1' in refusal(movement.commit_order, order)
+    assert 'не хватает мест для 1 ребёнка' in refusal(movement.commit_order, order)
     assert Membership.select().count() == 0
     small.capacity = 3
     small.save()

@@ -74,7 +74,7 @@ def test_ids_the_screen_did_not_offer_are_refused_seen_nowhere_and_audited(
     page = text(admin_client.get(response.headers['Location']))
     assert 'Этих учащихся нет на странице' in page
     selected = text(admin_client.get(url(order, 'selected')))
-    assert 'Никто не выбран' in selected and person.full_name not in selected
+    assert 'Никто не отмечен' in selected and person.full_name not in selected
     [event] = refusals()
     assert (event.result, event.login, event.object_id) == ('denied', 'odo-admin', str(order.id))
     assert event.details == f'screen={source} refused={person.id}'
@@ -112,7 +112,7 @@ def test_an_htmx_tick_shows_the_refusal_at_once(admin_client, people):
                           headers=HTMX)
     body = text(response)
     assert response.status_code == 200 and body.startswith('<a id="selected-count"')
-    assert 'Выбранные учащиеся (1)' in body
+    assert 'Отмечено для добавления (1)' in body
     assert '<div id="selection-messages" hx-swap-oob="true"><p class="flash error" role="alert">' \
            'Не сохранены отметки: 1. Этих учащихся нет на странице «Список выпускников и ' \
            'выбывших» с выбранными условиями — обновите страницу и отметьте учащихся заново.' in body

@@ -9,8 +9,9 @@ Counting stops at ``services.paging.COUNT_CAP`` rows so a page costs the same ho
 the filter.  Children ticked on these screens stay in the selection until they are added to
 the draft order.
 """
-from services.enrolment.filters import (others_choices, parse_others, parse_pool, parse_search,
-                                         pool_choices)
+from services.enrolment.filters import (others_choices, others_organisations, parse_others,
+                                         parse_pool, parse_search, pool_choices,
+                                         pool_organisations)
 from services.enrolment.others import others_members
 from services.enrolment.pool import POOL_LOOKAHEAD, pool_departures, pool_rows
 from services.enrolment.rows import blockers, child_rows
@@ -24,7 +25,7 @@ from services.enrolment.targets import enrolment_target, enrolment_targets
 __all__ = [
     'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'child_rows',
     'enrolment_target', 'enrolment_targets', 'offered', 'order_of', 'others_choices',
-    'others_members', 'parse_others', 'parse_pool', 'parse_search', 'pool_choices',
-    'pool_departures', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_people',
+    'others_members', 'others_organisations', 'parse_others', 'parse_pool', 'parse_search', 'pool_choices',
+    'pool_departures', 'pool_organisations', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_people',
     'selected_ids', 'selected_people', 'selection_count', 'sync_selection', 'unselect',
 ]

@@ -187,8 +187,8 @@ def _settlement_of(settlement_id, municipality_id):
                                                   Settlement.municipality == municipality_id).tuples()
 
 
-def pool_choices(f, region_id):
-    """The lists of the pool's filter form, narrowed by what is already chosen."""
+def pool_organisations(f, region_id):
+    """The «Организация выбытия» list: narrowed by тип, УО, район and the typed name."""
     organisations = Organisation.select(Organisation.id, Organisation.short_name).where(
         Organisation.region == region_id, Organisation.kind.in_(EDUCATIONAL_KINDS))
     if f.org_kind:
@@ -197,18 +197,29 @@ def pool_choices(f, region_id):
         organisations = organisations.where(Organisation.municipality == f.municipality)
     if f.authority:
         organisations = organisations.where(Organisation.authority == f.authority)
-    found = list(_named(organisations, f.q).order_by(Organisation.short_name)
-                 .limit(ORGANISATION_CHOICES_LIMIT + 1))
-    if f.organisation and all(o.id != f.organisation for o in found):
-        found.insert(0, Organisation.get_by_id(f.organisation))
+    return _first_choices(_named(organisations, f.q), f.organisation)
+
+
+def _first_choices(organisations, chosen):
+    """The first ``ORGANISATION_CHOICES_LIMIT`` by name, the chosen one always listed; and
+    whether there are more."""
+    found = list(organisations.order_by(Organisation.short_name).limit(ORGANISATION_CHOICES_LIMIT + 1))
+    if chosen and all(o.id != chosen for o in found):
+        found.insert(0, Organisation.get_by_id(chosen))
+    return found[:ORGANISATION_CHOICES_LIMIT], len(found) > ORGANISATION_CHOICES_LIMIT
+
+
+def pool_choices(f, region_id):
+    """The lists of the pool's filter form, narrowed by what is already chosen."""
+    organisations, more = pool_organisations(f, region_id)
     this_year = datetime.date.today().year
     return {
         'categories': DEPARTURE_KINDS,
         'org_kinds': {k: ORGANISATION_KINDS[k] for k in EDUCATIONAL_KINDS},
         'authorities': _authorities(region_id),
         'municipalities': _municipalities(region_id),
-        'organisations': found[:ORGANISATION_CHOICES_LIMIT],
-        'more_organisations': len(found) > ORGANISATION_CHOICES_LIMIT,
+        'organisations': organisations,
+        'more_organisations': more,
         'years': list(range(this_year, this_year - 10, -1)),
         'associations': list(Association.select(Association.id, Association.name)
                              .where(Association.organisation == f.organisation)
@@ -300,11 +311,7 @@ def others_organisations(f, region_id, own_organisation_id):
     orgs = Organisation.select(Organisation.id, Organisation.short_name).where(
         Organisation.region == region_id, Organisation.kind.in_(EDUCATIONAL_KINDS),
         Organisation.id != own_organisation_id)
-    orgs = narrow_by_place(orgs, f)
-    found = list(_named(orgs, f.q).order_by(Organisation.short_name).limit(ORGANISATION_CHOICES_LIMIT + 1))
-    if f.organisation and all(o.id != f.organisation for o in found):
-        found.insert(0, Organisation.get_by_id(f.organisation))
-    return found[:ORGANISATION_CHOICES_LIMIT], len(found) > ORGANISATION_CHOICES_LIMIT
+    return _first_choices(_named(narrow_by_place(orgs, f), f.q), f.organisation)
 
 
 def others_choices(f, region_id, own_organisation_id):

@@ -139,7 +139,7 @@ def add_selection_to_order(user, order, association):
     """
     ids = [person.id for person, _ in selected_people(user, order)]
     if not ids:
-        raise SelectionRefused('Никто не выбран: отметьте учащихся в списках, затем добавьте их в приказ.')
+        raise SelectionRefused('Никто не отмечен: отметьте учащихся в списках, затем добавьте их в приказ.')
     result = movement.add_children_to_draft(order, ids, association)
     if result.added:
         unselect(user, order, result.added)

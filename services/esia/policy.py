@@ -3,7 +3,7 @@ and for the break-glass regional administrator only; everyone else signs in thro
 from dataclasses import dataclass
 
 CHILD_PASSWORD_AGE = 14
-ESIA_LINK_LABEL = '«Вход с учетной записью портала Госуслуг»'
+ESIA_LINK_LABEL = '«Вход с учётной записью портала Госуслуг»'
 
 
 @dataclass

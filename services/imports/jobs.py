@@ -20,6 +20,7 @@ from services import movement
 from services.imports import parser
 from services.imports.parser import ImportRefused
 from services.registry import similar_people
+from services import russian
 
 BACKGROUND_FROM = 1000       # rows; fewer are matched and committed within the request
 BATCH = 500
@@ -238,7 +239,8 @@ def request_commit(job, order):
         raise ImportRefused('Импорт не ждёт подтверждения. Обновите страницу.')
     left = undecided_count(job)
     if left:
-        raise ImportRefused(f'Не принято решение по {left} строкам. Выберите действие для каждой строки.')
+        raise ImportRefused(f'Не принято решение по {russian.count(left, "строка", "datv")}. '
+                            'Выберите действие для каждой строки.')
     check_order(job, order)
     (ImportJob.update(status=ImportJob.COMMIT_QUEUED, order=order, claimed_by='', heartbeat_at=None,
                       error='', progress_done=0)

@@ -5,6 +5,7 @@ from keys import name_key, prefix_upper_bound
 from models import Membership, Order, OrderLine, Person
 from services.common import parse_date
 from services.registry import documents
+from services import russian
 
 
 def _name_matches(text):
@@ -73,19 +74,11 @@ def parse_new_child(form, today=None):
     else:
         age = _age(values['birth_date'], today)
         if not 3 <= age <= 18:
-            warnings.append(f'Ребёнку {age} {_years_word(age)} — проверьте дату рождения.')
+            warnings.append(f'Ребёнку {russian.count(age, "год", "nomn")} — проверьте дату рождения.')
     values['gender'] = form.get('gender', '')
     if values['gender'] not in ('M', 'F'):
         errors['gender'] = 'Выберите пол.'
     return values, errors, warnings
-
-
-def _years_word(n):
-    if n % 10 == 1 and n % 100 != 11:
-        return 'год'
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return 'года'
-    return 'лет'
 
 
 def _age(birth, today):

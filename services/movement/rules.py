@@ -11,6 +11,7 @@ from compiled import compiled
 from models import (WITHDRAWAL_REASONS, Association, Employment, Membership, Order, OrderLine,
                     Organisation, Person, SchoolYear)
 from services.common import ru_date
+from services import russian
 
 
 # Kinds that put a child into an объединение, and kinds that take a child out of one.
@@ -264,8 +265,9 @@ def capacity_problems(order):
         if after > association.capacity:
             over = after - association.capacity
             problems.append(
-                f'В объединении «{association.name}» {association.capacity} мест, занято {taken}, '
-                f'в приказе {entering[association.id]}: не хватает мест для {over}. '
+                f'В объединении «{association.name}» {russian.count(association.capacity, "место")}, '
+                f'занято {taken}, в приказе {russian.count(entering[association.id], "ученик")}: '
+                f'не хватает мест для {russian.count(over, "ребёнок", "gent")}. '
                 'Увеличьте наполняемость объединения или уберите лишних учащихся из приказа — '
                 'иначе приказ не будет проведён.')
     return problems
