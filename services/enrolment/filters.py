@@ -5,10 +5,11 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+import clock
 from compiled import compiled
 from keys import digits_key, document_key, name_key
 from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS, WITHDRAWAL_REASONS,
-                    Association, Municipality, Organisation, Settlement)
+                    Association, Municipality, Organisation, Region, Settlement)
 from services.common import parse_date, parse_int
 from services.paging import PAGE_SIZES
 from services.registry.documents import normalise_birth_certificate_series
@@ -201,7 +202,7 @@ def pool_choices(f, region_id):
                  .limit(ORGANISATION_CHOICES_LIMIT + 1))
     if f.organisation and all(o.id != f.organisation for o in found):
         found.insert(0, Organisation.get_by_id(f.organisation))
-    this_year = datetime.date.today().year
+    this_year = clock.today(Region.zone_of(region_id)).year
     return {
         'categories': DEPARTURE_KINDS,
         'org_kinds': {k: ORGANISATION_KINDS[k] for k in EDUCATIONAL_KINDS},
