@@ -10,7 +10,7 @@ import pytest
 
 import clock
 from app import create_app
-from models import Message, Order, Region
+from models import ImportJob, Message, Order, Region
 from services.auth import accounts
 from tests import builders
 from tests.conftest import FormClient, serve
@@ -81,11 +81,15 @@ def test_times_are_shown_in_the_regions_zone_without_utc(app, admin_client, regi
         assert Order.get_by_id(order.id).committed_at == LATE_EVENING_UTC
         Message.create(sender_organisation=region.other_odo, recipient_organisation=region.odo,
                        subject='Просьба оформить выбытие')
+        ImportJob.create(organisation=region.odo, user=region.admin, file_name='дети.xlsx',
+                         status=ImportJob.CANCELLED)
     order_page = text_of(admin_client.get(f'/movement/orders/{order.id}'))
     assert '02.12.2026 10:30' in order_page
     assert '23:30' not in order_page and 'UTC' not in order_page
     inbox = text_of(admin_client.get('/inbox/'))
     assert '02.12.2026 10:30' in inbox and 'UTC' not in inbox
+    imports = text_of(admin_client.get('/imports/'))
+    assert '<td>02.12.2026 10:30</td>' in imports and 'UTC' not in imports
 
 
 def test_the_age_of_fourteen_for_a_password_is_reached_on_the_regions_day(app, region, frozen_clock):
