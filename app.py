@@ -1,10 +1,9 @@
 """Kruzhok: the additional-education module of a regional school information system."""
+import datetime
 import functools
 import logging
 import os
 import secrets
-
-import datetime
 
 import click
 from flask import Flask, g, render_template, request, session, url_for

@@ -292,8 +292,11 @@ def region_zone():
         return clock.zone()
     if 'region_zone' not in g:
         organisation = getattr(g, 'organisation', None)
-        g.region_zone = (organisation.region.zone if organisation is not None
-                         else Region.zone_of(None))
+        try:
+            g.region_zone = (organisation.region.zone if organisation is not None
+                             else Region.zone_of(None))
+        except (OperationalError, InterfaceError):  # the 503 page still renders
+            return clock.zone()
     return g.region_zone
 
 
