@@ -1,4 +1,5 @@
 """Kruzhok: the additional-education module of a regional school information system."""
+import datetime
 import functools
 import logging
 import os
@@ -10,12 +11,13 @@ from flask_compress import Compress
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
-from peewee import JOIN, InterfaceError, OperationalError
+from peewee import JOIN, DatabaseError, InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 
+import clock
 import models
 from compiled import compiled
-from models import Organisation, Role, SchoolYear, User, UserRole, db
+from models import Organisation, Region, Role, SchoolYear, User, UserRole, db
 from services.esia import client as esia_client, settings as esia_settings
 import web
 from web import (DatabaseSessionInterface, IdConverter, Request, StatementDeadline, carries_nul,
@@ -87,6 +89,7 @@ def create_app(test_config=None):
         DB_REQUEST_SECONDS=float(os.environ.get('DB_REQUEST_SECONDS', 2.5)),
         DB_STATEMENT_SECONDS=float(os.environ.get('DB_STATEMENT_SECONDS', 60)),
         DB_BUSY_SECONDS=float(os.environ.get('DB_BUSY_SECONDS', 3)),
+        KRUZHOK_TODAY=os.environ.get('KRUZHOK_TODAY', ''),  # development: run on that date
     )
     app.config.update(esia_settings.from_environment(environment))
     if os.environ.get('TRUSTED_HOSTS'):
@@ -109,6 +112,7 @@ def create_app(test_config=None):
     db.initialize(models.make_database(app.config['DATABASE_URL'], app.config['DB_BUSY_SECONDS'],
                                        app.config['DB_STATEMENT_SECONDS']))
     app.wsgi_app = StatementDeadline(app.wsgi_app, app.config['DB_REQUEST_SECONDS'])
+    _set_the_clock(app)
     app.session_interface = DatabaseSessionInterface()
     _register_input_checks(app)  # before CSRF: a database outage or a NUL is not a stale form
     csrf.init_app(app)
@@ -137,6 +141,32 @@ def create_app(test_config=None):
     return app
 
 
+def _set_the_clock(app):
+    """KRUZHOK_TODAY=YYYY-MM-DD runs a development instance on that date in the first region's
+    zone (the header says so); anywhere else it is ignored, and the log says why."""
+    wanted = (app.config['KRUZHOK_TODAY'] or '').strip()
+    day = None
+    if wanted and app.config['ENV_NAME'] != 'development':
+        app.logger.warning('KRUZHOK_TODAY=%s is ignored: it is honoured only with '
+                           'KRUZHOK_ENV=development', wanted[:20])
+    elif wanted:
+        try:
+            day = datetime.date.fromisoformat(wanted)
+        except ValueError:
+            app.logger.warning('KRUZHOK_TODAY=%s is ignored: write the date as YYYY-MM-DD', wanted[:20])
+    zone = None
+    if day is not None:
+        try:
+            zone = Region.zone_of(None)
+        except DatabaseError:  # not migrated yet: the default zone
+            pass
+        finally:
+            db.close()
+    clock.start_on(day, zone)
+    if day is not None:
+        app.logger.warning('KRUZHOK_TODAY: the system date is %s', day.strftime('%d.%m.%Y'))
+
+
 def _compressible(static_view):
     """Buffer static files so that Flask-Compress compresses them (they are small and cached for a year)."""
     @functools.wraps(static_view)
@@ -151,12 +181,13 @@ def _compressible(static_view):
 
 @compiled
 def _roles_here(user_id, organisation_id):
-    """The user's roles in the organisation, with it and its current school year (one query,
-    on every request)."""
+    """The user's roles in the organisation, with it, its region (the time zone) and its current
+    school year (one query, on every request)."""
     current_year = ((SchoolYear.organisation == UserRole.organisation)
                     & (SchoolYear.state == SchoolYear.CURRENT))
-    return (UserRole.select(UserRole, Organisation, Role, SchoolYear)
+    return (UserRole.select(UserRole, Organisation, Region, Role, SchoolYear)
             .join_from(UserRole, Organisation)
+            .join_from(Organisation, Region)
             .join_from(UserRole, Role)
             .join_from(UserRole, SchoolYear, JOIN.LEFT_OUTER, on=current_year, attr='current_year')
             .where(UserRole.user == user_id, UserRole.organisation == organisation_id))
@@ -296,7 +327,8 @@ def _register_commands(app):
             click.echo('Демо-регион уже загружен.')
         else:
             counts = demo.load_demo_region(children=children, organisations=organisations,
-                                           seed=seed, progress=demo.print_progress)
+                                           seed=seed, progress=demo.print_progress,
+                                           today=clock.moved_to())
             click.echo('Загружено: ' + ', '.join(f'{k}: {v}' for k, v in counts.items()))
         click.echo('Демо-входы (пароль для всех: Demo-2024!):')
         for login, password, who in demo.demo_sign_ins():

@@ -23,6 +23,7 @@ from peewee import (
     TextField, AutoField, OperationalError, fn,
 )
 
+import clock
 from keys import name_key, digits_key, document_key
 
 db = DatabaseProxy()
@@ -184,8 +185,8 @@ class WatchedPostgresqlDatabase(PooledPostgresqlDatabase):
         return closed
 
 
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+# Stored timestamps are naive UTC from the one clock, so a frozen clock freezes them too.
+utcnow = clock.utcnow
 
 
 class BaseModel(Model):
@@ -205,6 +206,20 @@ class Region(BaseModel):
     open_year_from = CharField(max_length=5, default='08-25')
     close_year_by = CharField(max_length=5, default='09-05')
     close_year_deadline = CharField(max_length=5, default='09-20')
+    # Where the region's days begin and end: every date shown, default and "today" rule (migration 0012).
+    time_zone = CharField(max_length=64, default=clock.DEFAULT_ZONE)
+
+    @property
+    def zone(self):
+        return clock.zone(self.time_zone)
+
+    @classmethod
+    def zone_of(cls, region_id=None):
+        """The zone of region ``region_id``; None: of the first region (the sign-in pages')."""
+        query = cls.select(cls.time_zone).order_by(cls.id).limit(1)
+        if region_id is not None:
+            query = query.where(cls.id == region_id)
+        return clock.zone(query.scalar())
 
 
 MUNICIPALITY_KINDS = {

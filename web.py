@@ -16,9 +16,10 @@ from werkzeug.routing import IntegerConverter
 
 from peewee import JOIN, InterfaceError, OperationalError
 
+import clock
 import models
 from compiled import compiled
-from models import Person, User, WebSession, utcnow
+from models import Person, Region, User, WebSession, utcnow
 from services import audit, russian
 from services.common import ru_date
 from services.registry.documents import format_snils
@@ -282,9 +283,48 @@ def ru_iso_date(value):
     return '.'.join(reversed(value.split('-'))) if value else ''
 
 
+# --- The region's time -----------------------------------------------------------------
+
+def region_zone():
+    """The time zone of the signed-in organisation's region; before sign-in, the first
+    region's (read once per request, and only by a page that shows a date)."""
+    if not flask.has_request_context():
+        return clock.zone()
+    if 'region_zone' not in g:
+        organisation = getattr(g, 'organisation', None)
+        try:
+            g.region_zone = (organisation.region.zone if organisation is not None
+                             else Region.zone_of(None))
+        except (OperationalError, InterfaceError):  # the 503 page still renders
+            return clock.zone()
+    return g.region_zone
+
+
+def today():
+    """Today in the region: the default of every date field and every "today" rule of a view."""
+    return clock.today(region_zone())
+
+
+def ru_local_date(value):
+    """A date as it is; a stored instant (UTC) as its date in the region."""
+    if isinstance(value, datetime.datetime):
+        value = clock.local(value, region_zone())
+    return ru_date(value)
+
+
+def ru_datetime(value):
+    """A stored instant (UTC) as the region's wall time: '02.12.2026 10:30'."""
+    return clock.local(value, region_zone()).strftime('%d.%m.%Y %H:%M') if value else ''
+
+
+def ru_time(value):
+    return clock.local(value, region_zone()).strftime('%H:%M') if value else ''
+
+
 def init_app(app):
     """Everything templates of every area share, registered in one place."""
-    app.jinja_env.filters.update(ru_date=ru_date, ru_iso_date=ru_iso_date, snils_format=format_snils,
+    app.jinja_env.filters.update(ru_date=ru_local_date, ru_datetime=ru_datetime, ru_time=ru_time,
+                                 ru_iso_date=ru_iso_date, snils_format=format_snils,
                                  plural=russian.plural, decline=russian.decline)
     app.jinja_env.globals.update(static_version=static_version(app), htmx_integrity=HTMX_INTEGRITY,
-                                 has_right=has_right)
+                                 has_right=has_right, clock_moved_to=clock.moved_to, region_today=today)

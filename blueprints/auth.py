@@ -1,5 +1,4 @@
 """Sign-in through the organisation cascade, sign-out, password reset, organisation switch."""
-import datetime
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
@@ -59,7 +58,7 @@ def login_post():
 
 def _sign_in(login_name, password, organisation_id):
     """Sign the user in and return None, or return the sentence that explains the refusal."""
-    result = accounts.authenticate(login_name, password, organisation_id, datetime.date.today(),
+    result = accounts.authenticate(login_name, password, organisation_id,
                                    current_app.config['STAFF_PASSWORD_SIGN_IN'])
     login = audit.typed_login(result.user, login_name, current_app.config['SECRET_KEY'])
     if result.event != 'sign_in':

@@ -1,8 +1,6 @@
 """Sign-in through ЕСИА (Госуслуги): start, return, first-time linking, the user's link,
 the staff's links for an administrator, and ЕСИА single sign-out after signing out."""
-import datetime
 import hmac
-import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -10,6 +8,7 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
                    session, url_for)
 from flask_login import current_user
 
+import clock
 from models import User
 from services.esia import client, errors, linking, messages, settings, signers
 from web import audit_event, requires_right, start_session
@@ -55,7 +54,7 @@ def start():
         return _refuse(errors.user_message('not_configured'), 'esia_sign_in_failed', 'not_configured')
     state = str(uuid.uuid4())
     try:
-        url = messages.authorization_url(config, _signer(), state, datetime.datetime.now(datetime.timezone.utc))
+        url = messages.authorization_url(config, _signer(), state, clock.wall_now())
     except (signers.SignerError, OSError, ValueError) as exc:
         current_app.logger.error('esia signer failed: %s', exc)
         return _refuse(errors.user_message('signer'), 'esia_sign_in_failed', 'signer')
@@ -93,13 +92,13 @@ def finish():
     if match.kind == 'linked' and len(match.organisations) == 1:
         return _sign_in(match.user, match.organisations[0])
     session['esia_pending'] = {'oid': oid, 'user_id': match.user.id,
-                               'link': match.kind == 'one', 'at': time.time()}
+                               'link': match.kind == 'one', 'at': clock.now().timestamp()}
     return redirect(url_for('esia.confirm'), 303)
 
 
 def _pending():
     pending = session.get('esia_pending')
-    if not pending or time.time() - pending.get('at', 0) > PENDING_SECONDS:
+    if not pending or clock.now().timestamp() - pending.get('at', 0) > PENDING_SECONDS:
         return None
     return pending
 

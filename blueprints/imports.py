@@ -12,7 +12,7 @@ from models import ImportJob, ImportRow, Message, Order, Organisation, Person
 from services import imports, paging, russian
 from services.imports import ImportRefused
 from services.common import parse_int
-from web import audit_event, htmx_redirect, render, requires_right, wants_fragment
+from web import audit_event, htmx_redirect, render, requires_right, today, wants_fragment
 
 bp = Blueprint('imports', __name__, url_prefix='/imports')
 PAGE_SIZE = 100
@@ -77,7 +77,7 @@ def upload():
         abort(413)
     try:
         job = imports.start_import(g.organisation, g.school_year, current_user, upload.filename,
-                                   data, order=order)
+                                   data, order=order, today=today())
     except imports.ImportBusy:
         active = imports.active_import(g.organisation)
         flash('В организации уже идёт импорт' + (f' файла «{active.file_name}»' if active else '')

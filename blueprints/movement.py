@@ -1,5 +1,4 @@
 """Книга движения учащихся: the book, orders (приказы) and a child's movement card."""
-import datetime
 import functools
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
@@ -15,7 +14,7 @@ from services.common import Refused
 from services.paging import page_of
 from services import russian
 from services.spreadsheets import attachment_disposition, workbook_bytes
-from web import audit_event, has_right, render, requires_right
+from web import audit_event, has_right, render, requires_right, today
 
 bp = Blueprint('movement', __name__, url_prefix='/movement')
 
@@ -132,7 +131,7 @@ def book_print():
     audit_event('movement_book_printed', object_type='organisation', object_id=g.organisation.id)
     return render_template('movement/book_print.html', lines=lines[:PRINT_ROW_LIMIT],
                            cut=len(lines) > PRINT_ROW_LIMIT, filters=filters, kinds=ORDER_KINDS,
-                           reasons=WITHDRAWAL_REASONS, today=datetime.date.today())
+                           reasons=WITHDRAWAL_REASONS, today=today())
 
 
 @bp.get('/export.xlsx')
@@ -140,13 +139,13 @@ def book_print():
 def book_export():
     filters = movement.parse_book_filters(request.args, g.organisation)
     lines = movement.book_lines(g.organisation, filters, newest_first=False)
-    today = datetime.date.today()
+    day = today()
     data = workbook_bytes('Книга движения', movement.BOOK_COLUMNS,
                           (movement.book_row(line) for line in lines), movement.BOOK_WIDTHS,
                           heading=f'Книга движения учащихся: {g.organisation.short_name}')
     audit_event('movement_book_exported', object_type='organisation', object_id=g.organisation.id)
-    return _xlsx(data, f'Книга движения учащихся {today:%d.%m.%Y}.xlsx',
-                 f'movement-book-{today.isoformat()}.xlsx')
+    return _xlsx(data, f'Книга движения учащихся {day:%d.%m.%Y}.xlsx',
+                 f'movement-book-{day.isoformat()}.xlsx')
 
 
 def _xlsx(data, file_name, ascii_name):
@@ -194,9 +193,9 @@ def orders():
 @bp.get('/orders/new')
 @can_edit
 def order_new():
-    today = datetime.date.today()
+    day = today()
     values = {'kind': request.args.get('kind', Order.ENROLMENT), 'number': '',
-              'document_date': today, 'act_date': today}
+              'document_date': day, 'act_date': day}
     return render_template('movement/order_new.html', values=values, errors={}, kinds=ORDER_KINDS)
 
 
@@ -329,7 +328,7 @@ def order_print(order):
     audit_event('order_printed', object_type='order', object_id=order.id)
     return render_template('movement/order_print.html', order=order,
                            lines=list(movement.order_lines(order)), reasons=WITHDRAWAL_REASONS,
-                           today=datetime.date.today())
+                           today=today())
 
 
 @bp.get('/orders/<int:order_id>/export.xlsx')
@@ -342,7 +341,7 @@ def order_export(order):
                           (movement.book_row(line) for line in movement.order_lines(order)),
                           movement.BOOK_WIDTHS, heading=heading)
     audit_event('order_exported', object_type='order', object_id=order.id)
-    day = order.document_date or datetime.date.today()
+    day = order.document_date or today()
     return _xlsx(data, f'Приказ от {day:%d.%m.%Y} — {order.kind_label.lower()}.xlsx',
                  f'order-{day.isoformat()}-{order.kind}.xlsx')
 
@@ -428,7 +427,7 @@ def _add_children(order, person_ids):
 def order_add_new_child(order):
     if order.kind != Order.ENROLMENT:
         abort(404)
-    values, errors, warnings = movement.parse_new_child(request.form)
+    values, errors, warnings = movement.parse_new_child(request.form, today())
     if _association_or_404(request.form.get('association_to')) is None:
         errors['association_to'] = 'Выберите объединение, в которое зачисляется ребёнок.'
     if errors:

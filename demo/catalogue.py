@@ -15,6 +15,7 @@ DEMO_SNILS = {
 
 REGION_NAME = 'Сахалинская обл'
 REGION_CODE = '65'
+REGION_TIME_ZONE = 'Asia/Sakhalin'  # UTC+11
 HOME_ODO = 'МАУДО Центр детского творчества'
 HOME_ODO_FULL = ('Муниципальное автономное учреждение дополнительного образования '
                  'Центр детского творчества')

@@ -6,8 +6,9 @@ import zlib
 
 from peewee import PostgresqlDatabase
 
+import clock
 import models
-from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO
+from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO, REGION_TIME_ZONE
 from demo.children import Children
 from demo.names import Names
 from demo.organisations import Organisations
@@ -39,8 +40,7 @@ class _Loader(Organisations, Staff, Children):
         self.start_year = today.year if today.month >= 9 else today.year - 1
         self.starts_on = datetime.date(self.start_year, 9, 1)
         self.ends_on = datetime.date(self.start_year + 1, 8, 31)
-        self.created_at = datetime.datetime.combine(self.starts_on, datetime.time(9, 0)).strftime(
-            '%Y-%m-%d %H:%M:%S')
+        self.created_at = convert(self.stored(self.starts_on, 9))
         self.names = Names()
         self.buffers = {model: [] for model in WRITE_ORDER}
         self.generic_fields = {}
@@ -133,6 +133,11 @@ class _Loader(Organisations, Staff, Children):
                 'Российская Федерация', phone, email, address, key(surname), key(name),
                 key(patronymic), 0, self.created_at, 1)
 
+    @staticmethod
+    def stored(day, hour):
+        """The region's wall time ``hour``:00 of ``day`` as the database stores instants (UTC)."""
+        return clock.at(day, hour, in_zone=REGION_TIME_ZONE).replace(tzinfo=None)
+
     def report(self, done, total, stage):
         if self.progress:
             self.progress(done, total, stage)
@@ -152,7 +157,7 @@ class _Loader(Organisations, Staff, Children):
             ('child-15', [(home, 'student')]),
             ('uo-specialist', [(body, 'authority_specialist')]),
         ]
-        now = datetime.datetime.combine(self.today, datetime.time(8, 0))
+        now = self.stored(self.today, 8)
         for login, grants in demo:
             uid = self.add(User, login=login, password_hash=generate_password_hash(DEMO_PASSWORD),
                            person=self.demo[login], password_changed_at=now, created_at=self.created_at)
@@ -218,14 +223,14 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     """Fill an empty, migrated database (``models.db``) with the demo region.
 
     Returns a dict of counts.  ``progress(done, total, stage)`` is called as the
-    load goes; ``today`` fixes the school year and the ages (default: today).
+    load goes; ``today`` fixes the school year and the ages (default: today in the region).
     """
     database = models.db.obj if isinstance(models.db, models.DatabaseProxy) else models.db
     if database is None:
         raise RuntimeError('models.db is not initialised')
     if Region.select().exists():
         raise RuntimeError('the database already holds a region; the demo loads into an empty one')
-    today = today or datetime.date.today()
+    today = today or clock.today(REGION_TIME_ZONE)
     loader = _Loader(database, children, organisations, seed, progress, today)
     loader.report(0, 1, 'организации')
     loader.setup()

@@ -6,9 +6,11 @@ import models
 from demo.catalogue import (
     COLLEGE_NAMES, COLLEGE_SPECIALITIES, HOME_ODO, HOME_ODO_FULL, HOME_ODO_PROGRAMS,
     HOME_TEACHER_PROGRAMS, KG_AGE_LABELS, KINDERGARTEN_NAMES, LOWER_LETTERS, MUNICIPALITIES,
-    ODO_TYPES, PROGRAM_CATALOG, REGION_CODE, REGION_NAME, REGIONAL_BODY, STREETS, UPPER_LETTERS,
+    ODO_TYPES, PROGRAM_CATALOG, REGION_CODE, REGION_NAME, REGION_TIME_ZONE, REGIONAL_BODY, STREETS,
+    UPPER_LETTERS,
 )
 from demo.names import Pick
+from demo.writer import convert
 from models import Association, Municipality, Order, Organisation, Program, Region, SchoolYear, Settlement
 from keys import name_key
 
@@ -51,7 +53,7 @@ class Organisations:
 
     def setup(self):
         rng = self.rng
-        region_id = self.add(Region, name=REGION_NAME, code=REGION_CODE)
+        region_id = self.add(Region, name=REGION_NAME, code=REGION_CODE, time_zone=REGION_TIME_ZONE)
         self.region_id = region_id
         munis = []
         for index, row in enumerate(MUNICIPALITIES):
@@ -375,7 +377,7 @@ class Organisations:
         oid = self.new_id(Order)
         self.buffers[Order].append((
             oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), Order.COMMITTED,
-            None, f'{day.isoformat()} 10:00:00', f'{day.isoformat()} 15:00:00', 1))
+            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1))
         return oid
 
 

@@ -1,9 +1,10 @@
 """Outgoing mail: through SMTP when configured, otherwise into a local outbox folder."""
-import datetime
 import os
 import smtplib
 import uuid
 from email.message import EmailMessage
+
+import clock
 
 
 def send(config, to, subject, body):
@@ -19,7 +20,7 @@ def send(config, to, subject, body):
         return None
     outbox = config['MAIL_OUTBOX']
     os.makedirs(outbox, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%S')
+    stamp = clock.now().strftime('%Y%m%dT%H%M%S')
     path = os.path.join(outbox, f'{stamp}-{uuid.uuid4().hex[:8]}.eml')
     with open(path, 'wb') as fh:
         fh.write(bytes(message))

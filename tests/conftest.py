@@ -8,6 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+import clock
 import models
 from app import create_app
 from devidp.app import create_app as create_idp
@@ -63,11 +64,37 @@ def app(database_url, tmp_path):
         'SESSION_COOKIE_SECURE': False,
         # Most tests sign staff in by password; tests/test_esia*.py turn the ЕСИА-only policy on.
         'STAFF_PASSWORD_SIGN_IN': True,
+        'KRUZHOK_TODAY': '',  # the real date unless a test freezes the clock
     })
     empty_tables(models.db.obj)
     models.db.close()
     yield app
     models.db.close()
+
+
+class FrozenClock:
+    """The app's clock held still for one test: ``at(moment)`` (naive means UTC), ``advance(delta)``."""
+
+    def at(self, moment):
+        clock.freeze(moment)
+        return self
+
+    def advance(self, delta):
+        clock.freeze(clock.now() + delta)
+        return self
+
+    @property
+    def now(self):
+        return clock.now()
+
+
+@pytest.fixture
+def frozen_clock():
+    """Freeze the clock at this instant for the test (set another with ``frozen_clock.at``);
+    the real clock comes back after it."""
+    frozen = FrozenClock().at(clock.wall_now())
+    yield frozen
+    clock.unfreeze()
 
 
 class FormClient:

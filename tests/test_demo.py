@@ -10,8 +10,10 @@ import pytest
 from peewee import fn
 from werkzeug.security import check_password_hash
 
+import clock
 import demo
 import models
+from demo.catalogue import REGION_TIME_ZONE
 from models import (
     Association, Employment, IdentityDocument, Membership, Municipality, Order, OrderLine,
     Organisation, Person, Program, Region, Role, SchoolYear, Settlement, User, UserRole,
@@ -24,7 +26,7 @@ from keys import document_key, name_key
 
 CHILDREN = 600
 ORGANISATIONS = 60
-TODAY = datetime.date.today()
+TODAY = clock.today(REGION_TIME_ZONE)  # the demo's day is the region's
 
 
 @pytest.fixture(scope='module')

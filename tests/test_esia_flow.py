@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+import clock
 from devidp import people
 from devidp.people import DEMO_SNILS
 from models import AuditEvent, Person, Region, User
@@ -250,7 +251,7 @@ def test_staff_password_is_refused_after_the_date_and_allowed_before(client, esi
     assert refused.status_code == 200 and 'сотрудники входят только через Госуслуги' in text
     assert '«Вход с учётной записью портала Госуслуг»' in text
     assert events('sign_in_refused_policy')[0].details == 'staff'
-    Region.update(esia_only_since=datetime.date.today() + datetime.timedelta(days=1)).execute()
+    Region.update(esia_only_since=clock.today(region.region.zone) + datetime.timedelta(days=1)).execute()
     assert client.sign_in('odo-teacher', organisation=region.odo).status_code == 303
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from peewee import Case, fn
 
+import clock
 from models import Organisation, PasswordReset, User, UserRole, WebSession, db, utcnow
 from services.esia import policy as sign_in_policy
 from services.auth.passwords import hash_password, verify_password
@@ -35,17 +36,20 @@ def token_hash(token):
 def refusal(region, today, staff_password_allowed):
     """The one answer to every refused password sign-in, built from the chosen organisation's
     region alone, so that it tells nothing about the account or the password."""
+    if region is None:
+        return BAD_CREDENTIALS
     # A personless account is what the policy says to staff.
-    if region is None or sign_in_policy.password_sign_in(User(), region, today,
-                                                         staff_password_allowed).allowed:
+    day = today or clock.today(region.zone)
+    if sign_in_policy.password_sign_in(User(), region, day, staff_password_allowed).allowed:
         return BAD_CREDENTIALS
     since = region.esia_only_since.strftime('%d.%m.%Y')
     return (f'{BAD_CREDENTIALS} С {since} по логину и паролю входят только дети младше 14 лет, '
             f'а сотрудники входят только через Госуслуги: нажмите {sign_in_policy.ESIA_LINK_LABEL} ниже.')
 
 
-def authenticate(login, password, organisation_id, today, staff_password_allowed=False, now=None):
-    """Check the login, the password, the organisation and the regional policy.
+def authenticate(login, password, organisation_id, staff_password_allowed=False, today=None, now=None):
+    """Check the login, the password, the organisation and the regional policy (on ``today``,
+    by default the day it is in the chosen organisation's region: the age of 14 is on that day).
 
     The attempt is counted before the password is checked, so parallel guesses cannot pass
     the lockout; an unknown login, a wrong password, a locked account, a foreign organisation
@@ -67,7 +71,8 @@ def authenticate(login, password, organisation_id, today, staff_password_allowed
         chosen = Organisation.get_by_id(next(iter(org_ids)))
     if chosen is None or chosen.id not in org_ids:
         return SignInResult(user, _failed(attempt, 'sign_in_wrong_organisation'), chosen, message=message)
-    decision = sign_in_policy.password_sign_in(user, chosen.region, today, staff_password_allowed)
+    day = today or clock.today(chosen.region.zone)
+    decision = sign_in_policy.password_sign_in(user, chosen.region, day, staff_password_allowed)
     if not decision.allowed:
         return SignInResult(user, _failed(attempt, 'sign_in_refused_policy'), chosen,
                             decision.reason, message)

@@ -5,10 +5,11 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+import clock
 from compiled import compiled
 from keys import digits_key, document_key, name_key
 from models import (EDUCATIONAL_KINDS, MANAGEMENT_KINDS, ORGANISATION_KINDS, WITHDRAWAL_REASONS,
-                    Association, Municipality, Organisation, Settlement)
+                    Association, Municipality, Organisation, Region, Settlement)
 from services.common import parse_date, parse_int
 from services.paging import PAGE_SIZES
 from services.registry.documents import normalise_birth_certificate_series
@@ -212,7 +213,7 @@ def _first_choices(organisations, chosen):
 def pool_choices(f, region_id):
     """The lists of the pool's filter form, narrowed by what is already chosen."""
     organisations, more = pool_organisations(f, region_id)
-    this_year = datetime.date.today().year
+    this_year = clock.today(Region.zone_of(region_id)).year
     return {
         'categories': DEPARTURE_KINDS,
         'org_kinds': {k: ORGANISATION_KINDS[k] for k in EDUCATIONAL_KINDS},

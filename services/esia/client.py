@@ -10,13 +10,13 @@ import logging
 import os
 import re
 import ssl
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
 
+import clock
 from services.esia import errors, gost, messages, tokens
 from keys import digits_key
 
@@ -75,7 +75,7 @@ def _raise_for(status, answer):
 
 def exchange_code(config, signer, code, now=None):
     """Trade the one-time code for verified tokens; return (oid, access_token)."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or clock.wall_now()  # ЕСИА checks our timestamp against its own clock
     url, form = messages.token_request(config, signer, code, str(uuid.uuid4()), now)
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(),
                                      headers={'Content-Type': 'application/x-www-form-urlencoded'})
@@ -90,7 +90,7 @@ def exchange_code(config, signer, code, now=None):
             continue
         try:
             claims = tokens.verify(answer.get(name), keys, config['ESIA_ISSUER'],
-                                   config['ESIA_CLIENT_ID'], time.time())
+                                   config['ESIA_CLIENT_ID'], clock.wall_now().timestamp())
             if config.get('ESIA_LOG_CLAIM_NAMES'):  # onboarding: which claims come, never their values
                 log.warning('esia %s claims: %s', name, ', '.join(sorted(claims)))
             checked[name] = (tokens.access_token_person(claims) if name == 'access_token'
@@ -118,7 +118,7 @@ def verification_certificates(config):
 
 def expired_certificates(config, now=None):
     """Names of the configured token certificates past their notAfter (for the log and /healthz)."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or clock.wall_now()
     try:
         found = verification_certificates(config)
     except (OSError, ValueError):

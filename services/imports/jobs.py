@@ -14,6 +14,7 @@ import os
 
 from peewee import IntegrityError, ValuesList
 
+import clock
 from keys import name_key
 from models import Association, ImportJob, ImportRow, Order, db, utcnow
 from services import movement
@@ -53,9 +54,11 @@ def active_import(organisation):
 
 
 def start_import(organisation, school_year, user, file_name, data, order=None, today=None):
-    """Check, parse and validate a file; keep its rows. Raises ImportRefused or ImportBusy."""
+    """Check, parse and validate a file (ages and dates against ``today``, by default the day it
+    is in the organisation's region); keep its rows. Raises ImportRefused or ImportBusy."""
     if active_import(organisation) is not None:
         raise ImportBusy()
+    today = today or clock.today(organisation.region.zone)
     parsed = parser.parse_file(file_name, data, organisation_associations(organisation, school_year), today)
     if not parsed.rows:
         raise ImportRefused('В файле нет ни одной строки с данными под заголовком. '

@@ -21,6 +21,7 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 
+import clock
 from services.imports import sheets
 from services.registry import documents
 from keys import digits_key, document_key, name_key
@@ -292,7 +293,7 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 def parse_date(value, today=None):
     """An Excel date, an Excel serial number, or text (01.09.2015, 1.9.15, 2015-09-01) → date."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -500,7 +501,7 @@ def parse_file(file_name, data, associations, today=None):
             f'«{m}»' for m in missing) + '. Скачайте образец и перенесите данные в него.')
     if len(rows) - start > MAX_ROWS:
         raise ImportRefused(f'В файле больше {MAX_ROWS} строк. Разделите список на несколько файлов.')
-    today = today or datetime.date.today()
+    today = today or clock.today()
     parsed = []
     for index in range(start, len(rows)):
         raw = {f: rows[index][c] if c < len(rows[index]) else None for c, f in columns.items()}

@@ -1,6 +1,6 @@
 """The organisation's children: whom it knows, whom to pick for an order, a new child's form."""
-import datetime
 
+import clock
 from keys import name_key, prefix_upper_bound
 from models import Membership, Order, OrderLine, Person
 from services.common import parse_date
@@ -47,7 +47,7 @@ def members_of(association):
 
 def parse_new_child(form, today=None):
     """ФИО, дата рождения, пол → (values, errors by field, warnings)."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     values, errors, warnings = {}, {}, []
     for name, label, required in (('surname', 'Фамилия', True), ('name', 'Имя', True),
                                   ('patronymic', 'Отчество', False)):
