@@ -10,12 +10,14 @@ from models import (EDUCATION_LEVELS, GENDERS, PORTFOLIO_KINDS, QUALIFICATION_CA
 from services import staff
 from services.common import Refused
 from services.paging import page_of
+from services.registry.documents import EXAMPLE_SNILS, format_snils
 from web import audit_event, render, requires_right
 
 bp = Blueprint('staff', __name__, url_prefix='/staff')
 
 can_manage = requires_right('staff')
-CARD_CHOICES = {'categories': QUALIFICATION_CATEGORIES, 'levels': EDUCATION_LEVELS, 'genders': GENDERS}
+CARD_CHOICES = {'categories': QUALIFICATION_CATEGORIES, 'levels': EDUCATION_LEVELS, 'genders': GENDERS,
+                'example_snils': EXAMPLE_SNILS}
 
 
 def organisation_employment(view):
@@ -104,7 +106,7 @@ def create():
 def _stored_values(employment):
     person = employment.person
     values = {name: getattr(person, name) for name in ('surname', 'name', 'patronymic', 'gender')}
-    values.update(no_patronymic='1' if person.no_patronymic else '', snils=person.snils or '',
+    values.update(no_patronymic='1' if person.no_patronymic else '', snils=format_snils(person.snils or ''),
                   birth_date=person.birth_date.isoformat(), person_version=person.version,
                   version=employment.version)
     for name in ('position', 'qualification_category', 'qualification_order', 'work_phone', 'work_email'):

@@ -53,8 +53,8 @@ def staff_level(rng):
     if band < 0.35:
         return rng.uniform(0.93, 1.0)
     if band < 0.7:
-        return rng.uniform(0.80, 0.87)
-    return rng.uniform(0.45, 0.72)
+        return rng.uniform(0.78, 0.85)
+    return rng.uniform(0.45, 0.70)
 
 
 class Organisations:

@@ -9,8 +9,8 @@ from demo.names import translit
 from models import Employment, EmploymentEducation, EmploymentPosition, Person, PortfolioItem
 
 # The fields services/staff requires of a card and a portfolio by default, as the demo fills them
-# (the position is always there).
-CARD_FIELDS = ('snils', 'started_on', 'education', 'qualification', 'experience',
+# (the position and the СНИЛС, by which staff link their ЕСИА accounts, are always there).
+CARD_FIELDS = ('started_on', 'education', 'qualification', 'experience',
                'pedagogical_experience', 'work_phone', 'work_email')
 PORTFOLIO_CHECKS = ('recent_course', 'attestation', 'complete_items')
 EXTRA_POSITIONS = {'Методист': 'Педагог дополнительного образования',
@@ -116,7 +116,7 @@ class Staff:
                 email = f'{translit(surname)}.{translit(name)[:1]}{pid}@mail.ru'
             self.buffers[Person].append(self.person_row(
                 pid, surname, name, patronymic, 0, birth.isoformat(), gender,
-                snils or (None if 'snils' in empty else self.snils()),
+                snils or self.snils(),
                 phone=self.phone() if rng.random() < p * 0.7 else '', email=email))
         eid = self.new_id(Employment)
         age = age_on(birth, self.today)

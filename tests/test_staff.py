@@ -10,6 +10,7 @@ from models import (AuditEvent, Employment, EmploymentEducation, EmploymentPosit
                     PortfolioItem, Role, User, UserRole, WebSession)
 from services import staff
 from services.common import STALE
+from services.registry.documents import EXAMPLE_SNILS
 from tests import builders
 from tests.builders import QueryCounter
 
@@ -504,3 +505,17 @@ def test_the_database_refuses_an_unknown_education_level_or_category(app, region
         with pytest.raises(IntegrityError), models.db.atomic():
             Employment.update(qualification_category='second').where(
                 Employment.id == people['teacher_job'].id).execute()
+
+
+def test_free_text_of_the_card_comes_back_escaped(app, admin_client, people):
+    job = people['teacher_job']
+    hostile = '<script>alert(1)</script>" onmouseover="x" hx-get="/x'
+    with app.app_context():
+        form = card_form(job, qualification_order=hostile[:100],
+                         education_institution=[hostile, '', ''], education_speciality=[hostile, '', ''],
+                         education_level=['higher_master', '', ''], education_year=['2010', '', ''])
+    assert admin_client.post_form(f'/staff/{job.id}', form, page=f'/staff/{job.id}').status_code == 303
+    page = admin_client.get(f'/staff/{job.id}').get_data(as_text=True)
+    assert '<script>alert(1)' not in page and 'onmouseover="x"' not in page
+    assert '&lt;script&gt;alert(1)&lt;/script&gt;&#34; onmouseover=&#34;x&#34;' in page
+    assert EXAMPLE_SNILS in page  # the hint's example is nobody's СНИЛС

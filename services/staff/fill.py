@@ -126,7 +126,10 @@ def fill_of(employments, day=None):
         educations, items = defaultdict(list), defaultdict(list)
         for entry in EmploymentEducation.select().where(EmploymentEducation.employment.in_(ids)):
             educations[entry.employment_id].append(entry)
-        for item in PortfolioItem.select().where(PortfolioItem.employment.in_(ids)):
+        for item in (PortfolioItem.select(PortfolioItem.employment, PortfolioItem.kind, PortfolioItem.issued_on,
+                                          PortfolioItem.issuer, PortfolioItem.hours,
+                                          PortfolioItem.document_number)
+                     .where(PortfolioItem.employment.in_(ids))):
             items[item.employment_id].append(item)
         linked = {row[0] for row in User.select(User.person).where(
             User.person.in_(person_ids), User.esia_oid.is_null(False)).tuples()}
@@ -157,8 +160,8 @@ def organisation_fill(organisation_ids, day=None):
     """{organisation id: (card Fill, portfolio Fill)} over the current staff of each organisation:
     fields filled on all its cards ÷ fields required on all of them (no staff: nothing required)."""
     totals = {oid: [Fill(0, 0), Fill(0, 0)] for oid in organisation_ids}
-    query = (Employment.select(Employment, Person).join(Person)
-             .where(Employment.organisation.in_(list(organisation_ids)),
+    query = (Employment.select(Employment, Person.id, Person.snils, Person.patronymic, Person.no_patronymic)
+             .join(Person).where(Employment.organisation.in_(list(organisation_ids)),
                     Employment.dismissed_on.is_null()))
     for e, fill in zip(*_with_fill(query, day)):
         card, portfolio = totals[e.organisation_id]
