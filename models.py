@@ -220,6 +220,11 @@ class Region(BaseModel):
         if region_id is not None:
             query = query.where(cls.id == region_id)
         return clock.zone(query.scalar())
+    # Staff records (migration 0015): the positions offered, one per line, and the fields a
+    # complete staff card and portfolio need, JSON {"card": [...], "portfolio": [...]};
+    # empty means the defaults of services/staff.
+    staff_positions = TextField(default='')
+    staff_fill_fields = TextField(default='')
 
 
 MUNICIPALITY_KINDS = {
@@ -462,19 +467,33 @@ class IdentityDocument(BaseModel):
 # --- Staff ---------------------------------------------------------------------
 
 QUALIFICATION_CATEGORIES = {
-    '': 'Без категории', 'first': 'Первая', 'highest': 'Высшая',
-    'conformity': 'Соответствие занимаемой должности',
+    '': 'Не указана', 'none': 'Нет', 'conformity': 'Соответствие занимаемой должности',
+    'first': 'Первая', 'highest': 'Высшая',
+}
+EDUCATION_LEVELS = {
+    'higher_master': 'Высшее — специалитет, магистратура',
+    'higher_bachelor': 'Высшее — бакалавриат',
+    'postgraduate': 'Высшее — подготовка кадров высшей квалификации',
+    'secondary_vocational': 'Среднее профессиональное',
+    'secondary_general': 'Среднее общее',
 }
 
 
 class Employment(BaseModel):
+    """A person's work in an organisation: the employee card «Сведения о сотрудниках».
+
+    ``position`` is the main position; further ones (совмещение) are EmploymentPosition rows.
+    """
+    NO_CATEGORY = 'none'
+
     person = ForeignKeyField(Person, backref='employments', on_delete='CASCADE')
     organisation = ForeignKeyField(Organisation, backref='employments', on_delete='CASCADE')
     position = CharField(max_length=200)
     started_on = DateField(null=True)
     dismissed_on = DateField(null=True)
-    education = CharField(max_length=500, default='')
     qualification_category = CharField(max_length=32, default='')
+    qualification_assigned_on = DateField(null=True)
+    qualification_order = CharField(max_length=100, default='')
     experience_years = IntegerField(null=True)
     pedagogical_experience_years = IntegerField(null=True)
     work_phone = CharField(max_length=100, default='')
@@ -488,6 +507,32 @@ class Employment(BaseModel):
         saved = super().save(*args, **kwargs)
         Person.mark_staff([self.person_id])
         return saved
+
+    @property
+    def qualification_label(self):
+        return QUALIFICATION_CATEGORIES.get(self.qualification_category, self.qualification_category)
+
+
+class EmploymentPosition(BaseModel):
+    """A further position of an employee in the same organisation (совмещение)."""
+    employment = ForeignKeyField(Employment, backref='extra_positions', on_delete='CASCADE')
+    position = CharField(max_length=200, index=True)
+
+    class Meta:
+        indexes = ((('employment', 'position'), True),)
+
+
+class EmploymentEducation(BaseModel):
+    """One education of an employee: level, institution, year of graduation, speciality."""
+    employment = ForeignKeyField(Employment, backref='educations', on_delete='CASCADE')
+    level = CharField(max_length=32, default='')
+    institution = CharField(max_length=500, default='')
+    graduation_year = IntegerField(null=True)
+    speciality = CharField(max_length=500, default='')
+
+    @property
+    def level_label(self):
+        return EDUCATION_LEVELS.get(self.level, '')
 
 
 PORTFOLIO_KINDS = {
@@ -788,7 +833,7 @@ ALL_MODELS = [
     Region, Municipality, Settlement, Organisation, User, OrganisationCardChange,
     SchoolYear, Program, Person, IdentityDocument, Employment, Association,
     PortfolioItem, Order, OrderLine, Membership, Role, UserRole, WebSession,
-    PasswordReset, AuditEvent, Message, MonitoringSnapshot,
+    PasswordReset, AuditEvent, Message, MonitoringSnapshot, EmploymentPosition, EmploymentEducation,
 ]
 
 

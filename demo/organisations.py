@@ -48,6 +48,17 @@ class _Muni:
                  'colleges', 'body', 'school_pick', 'kg_pick', 'odo_by_age')
 
 
+def staff_level(rng):
+    """How completely an organisation keeps its staff cards and portfolios: about a third well
+    (monitoring's «high», 90 % and more), a third middling (80–90 %), the rest poorly."""
+    band = rng.random()
+    if band < 0.35:
+        return rng.uniform(0.93, 1.0)
+    if band < 0.7:
+        return rng.uniform(0.78, 0.85)
+    return rng.uniform(0.45, 0.70)
+
+
 class Organisations:
     """The loader's setup phase (a mixin of the loader)."""
 
@@ -162,7 +173,7 @@ class Organisations:
         org = _Org(id=oid, kind=kind, muni=muni, settlement=settlement, year_id=year_id,
                    short_name=short, weight=1.0, completeness=p,
                    staff_completeness=staff_completeness if staff_completeness is not None
-                   else rng.uniform(0.5, 1.0),
+                   else staff_level(rng),
                    email_slug=(slug, phone_code))
         address = f'{settlement[4]}, ул. {rng.choice(STREETS)}, д. {rng.randint(1, 120)}'
         post = f'{int(muni.post) + rng.randint(0, 9):06d}'

@@ -6,7 +6,16 @@ import models
 from demo.catalogue import DEMO_SNILS, EDUCATIONS, PORTFOLIO, PORTFOLIO_ISSUERS, SUBJECT_TEACHERS
 from demo.dates import age_on
 from demo.names import translit
-from models import Employment, Person, PortfolioItem
+from models import Employment, EmploymentEducation, EmploymentPosition, Person, PortfolioItem
+
+# The fields services/staff requires of a card and a portfolio by default, as the demo fills them
+# (the position and the СНИЛС, by which staff link their ЕСИА accounts, are always there).
+CARD_FIELDS = ('started_on', 'education', 'qualification', 'experience',
+               'pedagogical_experience', 'work_phone', 'work_email')
+PORTFOLIO_CHECKS = ('recent_course', 'attestation', 'complete_items')
+EXTRA_POSITIONS = {'Методист': 'Педагог дополнительного образования',
+                   'Педагог-организатор': 'Педагог дополнительного образования',
+                   'Заместитель директора': 'Методист'}
 
 
 class Staff:
@@ -97,40 +106,79 @@ class Staff:
             surname, name, patronymic, birth, gender = self.adult()
         else:
             surname, name, patronymic, birth, gender = person
+        # The card's fields the region requires by default (services/staff): as many left empty
+        # as the organisation's staff completeness says, on average, which ones chosen at random.
+        empty = self.left_empty(CARD_FIELDS, p)
         if pid is None:
             pid = self.new_id(Person)
             email = ''
             if rng.random() < p * 0.6:
                 email = f'{translit(surname)}.{translit(name)[:1]}{pid}@mail.ru'
             self.buffers[Person].append(self.person_row(
-                pid, surname, name, patronymic, 0, birth.isoformat(), gender, snils or self.snils(),
+                pid, surname, name, patronymic, 0, birth.isoformat(), gender,
+                snils or self.snils(),
                 phone=self.phone() if rng.random() < p * 0.7 else '', email=email))
         eid = self.new_id(Employment)
         age = age_on(birth, self.today)
         experience = rng.randint(0, max(0, min(40, age - 21)))
         pedagogical = rng.randint(0, experience)
         started = self.today - datetime.timedelta(days=rng.randint(0, max(1, pedagogical) * 365))
-        full = p >= 0.999
+        category, assigned, order = '', None, ''
+        if 'qualification' not in empty:
+            category = rng.choice(('none', 'conformity', 'first', 'highest'))
+            if category != 'none':
+                assigned = self.today - datetime.timedelta(days=rng.randint(30, 5 * 365))
+                order = f'№ {rng.randint(100, 2999)}-ОД'
         self.buffers[Employment].append((
-            eid, pid, org.id, position, started.isoformat() if full or rng.random() < p else None,
-            None, rng.choice(EDUCATIONS) if full or rng.random() < p else '',
-            rng.choice(('', 'first', 'highest', 'conformity')) if full or rng.random() < p else '',
-            experience if full or rng.random() < p else None,
-            pedagogical if full or rng.random() < p else None,
-            f'+7 ({org.email_slug[1]}) {rng.randint(20, 79)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}'
-            if full or rng.random() < p * 0.8 else '',
-            f'{org.email_slug[0]}@edu65.ru' if full or rng.random() < p * 0.5 else '', 1))
-        if rng.random() < p * 0.7:
-            for _ in range(rng.randint(1, 4)):
-                kind = rng.choice(tuple(PORTFOLIO))
-                hours = rng.choice((16, 24, 36, 72, 108)) if kind in ('course', 'qualification') else None
-                issued = self.today - datetime.timedelta(days=rng.randint(30, 5 * 365))
-                self.buffers[PortfolioItem].append((
-                    self.new_id(PortfolioItem), eid, kind, rng.choice(PORTFOLIO[kind]),
-                    issued.isoformat(),
-                    rng.choice(PORTFOLIO_ISSUERS) if rng.random() < 0.85 else '', hours,
-                    f'65{rng.randint(10**9, 10**10 - 1)}' if hours else ''))
+            eid, pid, org.id, position, None if 'started_on' in empty else started.isoformat(), None,
+            category, assigned and assigned.isoformat(), order,
+            None if 'experience' in empty else experience,
+            None if 'pedagogical_experience' in empty else pedagogical,
+            '' if 'work_phone' in empty else
+            f'+7 ({org.email_slug[1]}) {rng.randint(20, 79)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}',
+            '' if 'work_email' in empty else f'{org.email_slug[0]}@edu65.ru', 1))
+        level, institution, speciality = rng.choice(EDUCATIONS)
+        graduated = birth.year + rng.randint(21, 25)
+        # An education without its year is not complete; none at all, sometimes.
+        if 'education' not in empty or rng.random() < 0.6:
+            self.add(EmploymentEducation, employment=eid, level=level, institution=institution,
+                     graduation_year=None if 'education' in empty else graduated, speciality=speciality)
+        if position in EXTRA_POSITIONS and rng.random() < 0.15:
+            self.add(EmploymentPosition, employment=eid, position=EXTRA_POSITIONS[position])
+        self.portfolio(eid, p)
         return eid, pid, f'{surname} {name} {patronymic}'
+
+    def left_empty(self, fields, p):
+        """Which of ``fields`` stay empty for completeness ``p``: (1 - p) of them on average."""
+        count = min(len(fields), int((1 - p) * len(fields) + self.rng.random()))
+        return set(self.rng.sample(fields, count))
+
+    def portfolio(self, eid, p):
+        """Portfolio items meeting the default checks (a course of the last 3 years, an
+        attestation of the last 5, every item complete) as completeness ``p`` says."""
+        rng = self.rng
+        empty = self.left_empty(PORTFOLIO_CHECKS, p)
+        items = []
+
+        def days_ago(low, high):
+            return self.today - datetime.timedelta(days=rng.randint(low, high))
+        if 'recent_course' not in empty:
+            items.append((rng.choice(('course', 'qualification')), days_ago(30, 2 * 365)))
+        elif rng.random() < 0.5:
+            items.append((rng.choice(('course', 'qualification')), days_ago(4 * 365, 7 * 365)))
+        if 'attestation' not in empty:
+            items.append(('attestation', days_ago(60, 4 * 365)))
+        for _ in range(rng.randint(0, 2)):
+            items.append((rng.choice(('award', 'publication')), days_ago(30, 8 * 365)))
+        if 'complete_items' not in empty and not items:
+            items.append(('award', days_ago(30, 8 * 365)))
+        spoilt = rng.randrange(len(items)) if items and 'complete_items' in empty else None
+        for n, (kind, issued) in enumerate(items):
+            hours = rng.choice((16, 24, 36, 72, 108)) if kind in ('course', 'qualification') else None
+            self.buffers[PortfolioItem].append((
+                self.new_id(PortfolioItem), eid, kind, rng.choice(PORTFOLIO[kind]), issued.isoformat(),
+                '' if n == spoilt else rng.choice(PORTFOLIO_ISSUERS), hours,
+                f'65{rng.randint(10**9, 10**10 - 1)}' if hours else ''))
 
     def adult(self, gender=None, age_from=23, age_to=64):
         rng = self.rng

@@ -10,8 +10,9 @@ from peewee import PostgresqlDatabase
 import models
 from demo.catalogue import WITHDRAWAL_REASON
 from models import (
-    Association, Employment, IdentityDocument, Membership, Municipality, Order, OrderLine,
-    Organisation, Person, PortfolioItem, Program, Region, SchoolYear, Settlement, User, UserRole,
+    Association, Employment, EmploymentEducation, EmploymentPosition, IdentityDocument, Membership,
+    Municipality, Order, OrderLine, Organisation, Person, PortfolioItem, Program, Region, SchoolYear,
+    Settlement, User, UserRole,
 )
 
 
@@ -69,9 +70,9 @@ LINE_F = ['id', 'order', 'person', 'association_from', 'association_to', 'moved_
           'destination']
 ASSOC_F = ['id', 'organisation', 'school_year', 'program', 'kind', 'name', 'study_year', 'grade',
            'teacher', 'capacity', 'version']
-EMP_F = ['id', 'person', 'organisation', 'position', 'started_on', 'dismissed_on', 'education',
-         'qualification_category', 'experience_years', 'pedagogical_experience_years', 'work_phone',
-         'work_email', 'version']
+EMP_F = ['id', 'person', 'organisation', 'position', 'started_on', 'dismissed_on',
+         'qualification_category', 'qualification_assigned_on', 'qualification_order', 'experience_years',
+         'pedagogical_experience_years', 'work_phone', 'work_email', 'version']
 PORTFOLIO_F = ['id', 'employment', 'kind', 'title', 'issued_on', 'issuer', 'hours', 'document_number']
 ORDER_F = ['id', 'organisation', 'school_year', 'kind', 'number', 'document_date', 'act_date', 'status',
            'created_by', 'created_at', 'committed_at', 'version']
@@ -79,7 +80,7 @@ HOT_FIELDS = {Person: PERSON_F, IdentityDocument: DOC_F, Membership: MEMBER_F, O
               Association: ASSOC_F, Employment: EMP_F, PortfolioItem: PORTFOLIO_F, Order: ORDER_F}
 # Write order: referenced rows before the rows that reference them.
 WRITE_ORDER = [Region, Municipality, Settlement, Person, Organisation, SchoolYear, Program, Employment,
-               PortfolioItem, Association, Order, IdentityDocument, OrderLine, Membership, User, UserRole]
+               EmploymentEducation, EmploymentPosition, PortfolioItem, Association, Order, IdentityDocument, OrderLine, Membership, User, UserRole]
 
 
 def check_hot_fields():

@@ -307,6 +307,23 @@ def test_near_duplicates(demo_db):
     assert any(latin_lookalikes(p.surname) or latin_lookalikes(p.name) for p in _children())
 
 
+def test_staff_cards_and_portfolios_are_filled_to_a_spread_of_levels(demo_db):
+    """Monitoring has something real to show: organisations high (≥ 90 %), medium (80–90 %) and
+    low (< 80 %) by the very rule it counts with; the demo staff's own cards are complete."""
+    from services import staff
+    odos = [o.id for o in Organisation.select().where(Organisation.kind == 'odo')]
+    educational = [o.id for o in Organisation.select().where(Organisation.kind.in_(models.EDUCATIONAL_KINDS))]
+    fills = staff.organisation_fill(educational)
+    for part in (0, 1):  # the card, the portfolio
+        levels = {fills[oid][part].level for oid in educational if fills[oid][part].required}
+        assert levels == {'high', 'medium', 'low'}, part
+    assert {fills[oid][0].level for oid in odos} >= {'high', 'low'}
+    teacher = Employment.get(Employment.person == User.get(User.login == 'odo-teacher').person,
+                             Employment.organisation == _home_odo())
+    assert staff.fill_percentage(teacher).card.tenths == 1000
+    assert staff.fill_percentage(teacher).portfolio.tenths == 1000
+
+
 def test_counts_match_the_database(demo_db):
     assert demo_db['memberships'] == Membership.select().count()
     assert demo_db['order_lines'] == OrderLine.select().count()

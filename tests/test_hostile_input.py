@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from models import ImportJob, ImportRow, Message
+from models import Employment, ImportJob, ImportRow, Message
 from tests import builders
 
 HUGE = str(2 ** 64)
@@ -45,7 +45,8 @@ def objects(app, region):
                                  subject='Запрос', person=child)
         return {'association_id': association.id, 'order': order.id, 'order_id': order.id,
                 'line_id': line.id, 'job_id': job.id, 'row_id': row.id, 'message_id': message.id,
-                'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x'}
+                'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x',
+                'employment_id': Employment.get(Employment.organisation == region.odo).id}
 
 
 def _line(order, association):

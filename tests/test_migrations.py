@@ -11,6 +11,7 @@ EXPECTED_TABLES = {
     'association', 'person', 'identity_document', 'employment', 'portfolio_item', 'order',
     'order_line', 'membership', 'role', 'user', 'user_role', 'web_session', 'password_reset',
     'audit_event', 'message', 'monitoring_snapshot', 'organisation_card_change',
+    'employment_position', 'employment_education',
 }
 
 
