@@ -375,8 +375,15 @@ class Organisations:
         oid = self.new_id(Order)
         self.buffers[Order].append((
             oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), Order.COMMITTED,
-            None, f'{day.isoformat()} 10:00:00', f'{day.isoformat()} 15:00:00', 1))
+            None, f'{day.isoformat()} 10:00:00', f'{day.isoformat()} 15:00:00', 1, ORDER_BASES.get(kind, '')))
         return oid
+
+
+ORDER_BASES = {
+    Order.ENROLMENT: 'заявления родителей (законных представителей)',
+    Order.WITHDRAWAL: 'заявления родителей (законных представителей)',
+    Order.GRADUATION: 'освоение дополнительной общеобразовательной программы в полном объёме',
+}
 
 
 def _inn_check(first9):
