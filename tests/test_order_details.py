@@ -127,6 +127,8 @@ def test_the_new_order_form_suggests_the_next_number(admin_client, region):
     (['12-к', '13-к'], '14-к'),
     (['5', '6-к'], '7-к'),               # the highest number decides the pattern
     (['12', '12-к'], '13-к'),            # of two equal ones, the later
+    (['2026/15', '2026/9'], '2026/16'),  # the school year is not the number
+    (['2026'], '2027'),                  # unless it is the only one
 ])
 def test_the_suggestion_follows_the_organisations_numbers(region, numbers, expected):
     for index, number in enumerate(numbers):

@@ -77,8 +77,9 @@ def _number_clash(organisation, school_year, number, order_id=None):
 def suggested_number(organisation, school_year):
     """The number a new order of the year would take: the highest number + 1.
 
-    A number's first run of digits counts («12-к» is 12), and the suggestion keeps what stands
-    around it («13-к»); numbers without digits are passed over.  None when there is no year.
+    A number's first run of digits counts («12-к» is 12; in «2026/15» the year is passed over),
+    and the suggestion keeps what stands around it («13-к»); numbers without digits are passed
+    over.  None when there is no year.
     """
     if school_year is None:
         return None
@@ -86,9 +87,11 @@ def suggested_number(organisation, school_year):
                Order.select(Order.number)
                .where(Order.organisation == organisation, Order.school_year == school_year)
                .order_by(Order.id).tuples()]
+    years = {str(school_year.start_year), str(school_year.start_year + 1)}
     highest = None  # (value, digits' width, text before, text after); the latest wins a tie
     for number in numbers:
-        found = re.search(r'\d{1,9}', number)
+        runs = list(re.finditer(r'\d{1,9}', number))
+        found = next((run for run in runs if run.group() not in years), runs[0] if runs else None)
         if found and (highest is None or int(found.group()) >= highest[0]):
             highest = (int(found.group()), len(found.group()), number[:found.start()],
                        number[found.end():])
