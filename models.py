@@ -684,6 +684,7 @@ class Order(BaseModel):
     number = CharField(max_length=32, null=True)
     document_date = DateField(null=True)
     act_date = DateField(null=True)
+    basis = CharField(max_length=1000, default='')  # «Основание: …» of the printed order
     status = CharField(max_length=16, default=DRAFT)
     created_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
     created_at = DateTimeField(default=utcnow)

@@ -274,8 +274,10 @@ def selected_add(order):
                     details=f'source=registry added={len(result.added)} refused={len(result.refusals)}')
         flash(f'Добавлено в приказ {movement.order_title(order)}: '
               f'{russian.count(len(result.added), "ученик")}.', 'ok')
-    for message in list(result.refusals.values()) + result.warnings:
-        flash(message, 'error' if message in result.refusals.values() else 'warn')
+    for message in result.refusals.values():
+        flash(message, 'error')
     if result.refusals:
+        for message in result.warnings:  # the order page shows these itself
+            flash(message, 'warn')
         return redirect(back, 303)
     return redirect(url_for('movement.order', order_id=order.id), 303)

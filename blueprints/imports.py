@@ -108,8 +108,8 @@ def show(job_id):
 
 def _report(job):
     rows = list(ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
-    problems = [(r, imports.issues_of(r)) for r in rows]
-    problems = [(r, issues) for r, issues in problems if issues]
+    problems = [(r, imports.row_child(r), imports.issues_of(r)) for r in rows]
+    problems = [(r, who, issues) for r, who, issues in problems if issues]
     return render('imports/report.html', 'imports/report.html', job=job, problems=problems,
                   unknown=json.loads(job.unknown_columns or '[]'),
                   critical=sum(1 for r in rows if r.critical),

@@ -194,9 +194,11 @@ def orders():
 @can_edit
 def order_new():
     day = today()
-    values = {'kind': request.args.get('kind', Order.ENROLMENT), 'number': '',
-              'document_date': day, 'act_date': day}
-    return render_template('movement/order_new.html', values=values, errors={}, kinds=ORDER_KINDS)
+    suggested = movement.suggested_number(g.organisation, g.school_year)
+    values = {'kind': request.args.get('kind', Order.ENROLMENT), 'number': suggested or '',
+              'document_date': day, 'act_date': day, 'basis': ''}
+    return render_template('movement/order_new.html', values=values, errors={}, kinds=ORDER_KINDS,
+                           suggested_number=suggested)
 
 
 @bp.post('/orders/new')
@@ -211,8 +213,8 @@ def order_create():
         else:
             audit_event('order_created', object_type='order', object_id=order.id)
             return redirect(url_for('movement.order', order_id=order.id), 303)
-    return render_template('movement/order_new.html', values=values, errors=errors,
-                           kinds=ORDER_KINDS), 422
+    return render_template('movement/order_new.html', values=values, errors=errors, kinds=ORDER_KINDS,
+                           suggested_number=movement.suggested_number(g.organisation, g.school_year)), 422
 
 
 @bp.get('/orders/<int:order_id>')
@@ -222,11 +224,10 @@ def order(order):
     return _order_page(order)
 
 
-def _order_page(order, errors=None, values=None, status=200, refusals=()):
+def _order_page(order, errors=None, values=None, status=200):
     lines = list(movement.order_lines(order))
-    warnings = movement.capacity_problems(order) if order.status == Order.DRAFT and not refusals else []
+    warnings = movement.capacity_problems(order) if order.status == Order.DRAFT else []
     return render_template('movement/order.html', order=order, lines=lines, warnings=warnings,
-                           refusals=refusals,
                            errors=errors or {}, values=values or order.__data__,
                            reasons=WITHDRAWAL_REASONS,
                            can_edit=has_right('movement_book', 'edit')), status
@@ -257,9 +258,26 @@ def order_commit(order):
         movement.commit_order(order, current_user.id, request.form.get('version', type=int))
     except Refused as error:
         audit_event('order_commit_refused', object_type='order', object_id=order.id, result='denied')
-        return _order_page(Order.get_by_id(order.id), refusals=error.messages, status=409)
+        return _commit_refused(order, error)
     audit_event('order_committed', object_type='order', object_id=order.id)
     flash(f'Приказ {movement.order_title(order)} проведён.', 'ok')
+    return redirect(url_for('movement.order', order_id=order.id), 303)
+
+
+def _commit_refused(order, error):
+    """Back to the order's own address with the reasons flashed: a reload shows the order
+    instead of resending the form."""
+    current = Order.get_or_none(Order.id == order.id)
+    shown = set()
+    if current is not None and current.status == Order.DRAFT:
+        flash(f'Приказ {movement.order_title(current)} не проведён: ни один учащийся не записан.',
+              'error')
+        shown = set(movement.capacity_problems(current))  # the order page shows these itself
+    for message in error.messages:
+        if message not in shown:
+            flash(message, 'error')
+    if current is None:
+        return redirect(url_for('movement.orders'), 303)
     return redirect(url_for('movement.order', order_id=order.id), 303)
 
 
@@ -327,7 +345,7 @@ def line_delete(order, line_id):
 def order_print(order):
     audit_event('order_printed', object_type='order', object_id=order.id)
     return render_template('movement/order_print.html', order=order,
-                           lines=list(movement.order_lines(order)), reasons=WITHDRAWAL_REASONS,
+                           doc=movement.order_document(order, list(movement.order_lines(order))),
                            today=today())
 
 
@@ -416,8 +434,7 @@ def _add_children(order, person_ids):
         flash(f'Добавлено в приказ: {russian.count(len(result.added), "ученик")}.', 'ok')
     for message in result.refusals.values():
         flash(message, 'error')
-    for message in result.warnings:
-        flash(message, 'warn')
+    # result.warnings (capacity) are not flashed: the order page shows them while it is a draft.
     return redirect(url_for('movement.order', order_id=order.id), 303)
 
 

@@ -388,8 +388,15 @@ class Organisations:
         oid = self.new_id(Order)
         self.buffers[Order].append((
             oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), Order.COMMITTED,
-            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1))
+            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1, ORDER_BASES.get(kind, '')))
         return oid
+
+
+ORDER_BASES = {
+    Order.ENROLMENT: 'заявления родителей (законных представителей)',
+    Order.WITHDRAWAL: 'заявления родителей (законных представителей)',
+    Order.GRADUATION: 'освоение дополнительной общеобразовательной программы в полном объёме',
+}
 
 
 def _inn_check(first9):

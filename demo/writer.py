@@ -75,7 +75,7 @@ EMP_F = ['id', 'person', 'organisation', 'position', 'started_on', 'dismissed_on
          'pedagogical_experience_years', 'work_phone', 'work_email', 'version']
 PORTFOLIO_F = ['id', 'employment', 'kind', 'title', 'issued_on', 'issuer', 'hours', 'document_number']
 ORDER_F = ['id', 'organisation', 'school_year', 'kind', 'number', 'document_date', 'act_date', 'status',
-           'created_by', 'created_at', 'committed_at', 'version']
+           'created_by', 'created_at', 'committed_at', 'version', 'basis']
 HOT_FIELDS = {Person: PERSON_F, IdentityDocument: DOC_F, Membership: MEMBER_F, OrderLine: LINE_F,
               Association: ASSOC_F, Employment: EMP_F, PortfolioItem: PORTFOLIO_F, Order: ORDER_F}
 # Write order: referenced rows before the rows that reference them.

@@ -46,11 +46,18 @@ def _cell(sheet, value):
 
 
 def workbook_bytes(title, header, rows, widths=None, heading=None):
-    """An .xlsx with one sheet: optional heading line, a bold header row, then ``rows``."""
+    """An .xlsx with one sheet: optional heading line, a bold header row, then ``rows``.
+
+    The header row stays in view (frozen panes) and carries an autofilter over the rows.  In a
+    write-only sheet the panes go into the sheet view written before the first row, so they are
+    set first; the filter is written after the rows, so its range is set once they are counted.
+    """
     book = Workbook(write_only=True)
     sheet = book.create_sheet(ILLEGAL_CHARACTERS_RE.sub('', title)[:31] or 'Лист1')
     for index, width in enumerate(widths or (), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    header_row = 2 if heading else 1
+    sheet.freeze_panes = f'A{header_row + 1}'
     if heading:
         cell = text_cell(sheet, heading)
         cell.font = Font(bold=True, size=12)
@@ -61,8 +68,12 @@ def workbook_bytes(title, header, rows, widths=None, heading=None):
         cell.font = Font(bold=True)
         bold.append(cell)
     sheet.append(bold)
+    last_row = header_row
     for row in rows:
         sheet.append([_cell(sheet, value) for value in row])
+        last_row += 1
+    if header:
+        sheet.auto_filter.ref = f'A{header_row}:{get_column_letter(len(header))}{last_row}'
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -244,7 +244,7 @@ def test_print_views_of_the_book_and_of_an_order(admin_client, region, beads):
     assert 'css/print.css' in book and 'data-print' in book and 'Иванова Анна Сергеевна' in book
     assert 'Вид движения: Зачисление.' in book
     one = text(admin_client.get(f'/movement/orders/{order.id}/print'))
-    assert 'Приказ №7 от 01.09.2026' in one and 'Руководитель' in one
+    assert '№ 7 от 01.09.2026 г.' in one and 'О зачислении обучающихся' in one
 
 
 def test_export_writes_user_text_as_text(admin_client, region, beads):

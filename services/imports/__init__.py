@@ -9,7 +9,7 @@ templates and the file of rejected rows are ``template``.
 from services.imports.jobs import (DECISIONS, RUNNABLE, ImportBusy, active_import, cancel,
                                    choose_skip_mode, decide, draft_enrolment_orders, issues_of,
                                    match, organisation_associations, rejected_rows,
-                                   request_commit, row_has_errors, rows_for_resolution,
+                                   request_commit, row_child, row_has_errors, rows_for_resolution,
                                    runs_in_background, start_import, undecided_count, values_of)
 from services.imports.parser import (FIELD_LABELS, MAX_BYTES, MAX_MEMBERS, MAX_ROWS, ImportRefused,
                                      parse_date, parse_file)
@@ -22,7 +22,7 @@ __all__ = [
     'ImportBusy', 'ImportRefused', 'active_import', 'build_template', 'cancel', 'choose_skip_mode',
     'claim', 'decide', 'draft_enrolment_orders', 'issues_of', 'match', 'measure_sheets',
     'organisation_associations', 'parse_date', 'parse_file', 'rejected_rows', 'rejected_workbook',
-    'request_commit', 'row_has_errors', 'rows_for_resolution', 'run_job', 'run_pending',
+    'request_commit', 'row_child', 'row_has_errors', 'rows_for_resolution', 'run_job', 'run_pending',
     'runs_in_background', 'start_import', 'start_worker', 'undecided_count', 'values_of',
     'work_forever',
 ]

@@ -90,6 +90,18 @@ def values_of(row):
     return json.loads(row.values)
 
 
+def row_child(row):
+    """Who a row is about, as the report names them: «Иванова Анна Сергеевна, 01.03.2015»;
+    a value the check refused is shown as the file has it."""
+    values = values_of(row)
+    raw = values.get('_raw', {})
+    name = ' '.join((values.get(f) or raw.get(parser.FIELD_LABELS[f], ''))[:100]
+                    for f in ('surname', 'name', 'patronymic'))
+    birth = values.get('birth_date')
+    born = '.'.join(reversed(birth.split('-'))) if birth else raw.get(parser.FIELD_LABELS['birth_date'], '')[:40]
+    return ', '.join(part for part in (' '.join(name.split()), born) if part) or 'ФИО не указаны'
+
+
 def row_has_errors(issues):
     return any(i['severity'] in ('critical', 'cell') for i in issues)
 

@@ -224,10 +224,12 @@ def rejected_workbook(rows):
     for _, found, _ in rows:
         columns.extend(c for c in found if c not in columns)
     header = ['Строка файла', 'Причины'] + columns
+    sheet.freeze_panes = 'A2'  # before the first row: a write-only sheet writes its view first
     sheet.append([text_cell(sheet, h) for h in header])
     for number, found, reasons in rows:
         sheet.append([number, text_cell(sheet, '; '.join(reasons))]
                      + [text_cell(sheet, found.get(c, '')) for c in columns])
+    sheet.auto_filter.ref = f'A1:{get_column_letter(len(header))}{len(rows) + 1}'
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -11,7 +11,9 @@ from services.movement.book import (BOOK_COLUMNS, BOOK_COUNT_CAP, BOOK_PAGE_SIZE
 from services.movement.children import children_of, known_to, members_of, parse_new_child
 from services.movement.orders import (AddResult, add_children_to_draft, commit_order, create_draft,
                                       delete_movement, delete_order, deletion_problems,
-                                      parse_order_header, remove_from_draft, update_draft)
+                                      parse_order_header, remove_from_draft, suggested_number,
+                                      update_draft)
+from services.movement.printed import document as order_document
 from services.movement.period import describe_period, movement_period, set_movement_period
 from services.movement.rules import (KIND_PAST, capacity_problems, child_problems, order_title,
                                      staff_among)
@@ -21,7 +23,7 @@ __all__ = [
     'add_children_to_draft', 'book_lines', 'book_row', 'capacity_problems', 'child_history',
     'child_problems', 'children_of', 'commit_order', 'create_draft', 'current_memberships',
     'delete_movement', 'delete_order', 'deletion_problems', 'describe_period', 'known_to',
-    'members_of', 'movement_period', 'order_lines', 'order_title', 'orders_of',
+    'members_of', 'movement_period', 'order_document', 'order_lines', 'order_title', 'orders_of',
     'parse_book_filters', 'parse_new_child', 'parse_order_header', 'remove_from_draft',
-    'set_movement_period', 'staff_among', 'update_draft',
+    'set_movement_period', 'staff_among', 'suggested_number', 'update_draft',
 ]

@@ -35,6 +35,9 @@ def parse_order_header(form, with_kind=True):
         errors['number'] = 'Укажите номер приказа.'
     elif len(values['number']) > 32:
         errors['number'] = 'Номер приказа — не длиннее 32 знаков.'
+    values['basis'] = re.sub(r'\s+', ' ', form.get('basis', '')).strip()
+    if len(values['basis']) > 1000:
+        errors['basis'] = 'Основание — не длиннее 1000 знаков.'
     for name, label in (('document_date', 'дату приказа'),
                         ('act_date', 'дату распорядительного акта')):
         values[name] = parse_date(form.get(name))
@@ -71,7 +74,39 @@ def _number_clash(organisation, school_year, number, order_id=None):
             f'({other.kind_label.lower()}, от {ru_date(other.document_date)}). Укажите другой номер.')
 
 
-def create_draft(organisation, school_year, user, kind, number, document_date, act_date):
+def suggested_number(organisation, school_year):
+    """The number a new order of the year would take: the highest number + 1.
+
+    A number's first run of digits counts («12-к» is 12; in «2026/15» the year is passed over),
+    and the suggestion keeps what stands around it («13-к»); numbers without digits are passed
+    over.  None when there is no year.
+    """
+    if school_year is None:
+        return None
+    numbers = [number or '' for (number,) in
+               Order.select(Order.number)
+               .where(Order.organisation == organisation, Order.school_year == school_year)
+               .order_by(Order.id).tuples()]
+    years = {str(school_year.start_year), str(school_year.start_year + 1)}
+    highest = None  # (value, digits' width, text before, text after); the latest wins a tie
+    for number in numbers:
+        runs = list(re.finditer(r'\d{1,9}', number))
+        found = next((run for run in runs if run.group() not in years), runs[0] if runs else None)
+        if found and (highest is None or int(found.group()) >= highest[0]):
+            highest = (int(found.group()), len(found.group()), number[:found.start()],
+                       number[found.end():])
+    if highest is None:
+        return '1'
+    value, width, before, after = highest
+    taken = set(numbers)
+    while True:
+        value += 1
+        suggestion = f'{before}{value:0{width}d}{after}'[:32]
+        if suggestion not in taken:
+            return suggestion
+
+
+def create_draft(organisation, school_year, user, kind, number, document_date, act_date, basis=''):
     """A new draft order; Refused when the number is taken or a date is outside the period."""
     if school_year is None:
         raise Refused('У организации нет текущего учебного года: приказ не к чему отнести.')
@@ -82,13 +117,14 @@ def create_draft(organisation, school_year, user, kind, number, document_date, a
         with db.atomic():
             return Order.create(organisation=organisation, school_year=school_year, kind=kind,
                                 number=number, document_date=document_date, act_date=act_date,
-                                created_by=user)
+                                basis=basis, created_by=user)
     except IntegrityError:
         raise Refused(_number_clash(organisation, school_year, number) or STALE) from None
 
 
-def update_draft(order, version, number, document_date, act_date):
-    """Change a draft's number and dates (lines follow the act date); stale forms are refused."""
+def update_draft(order, version, number, document_date, act_date, basis=None):
+    """Change a draft's number, dates and basis (lines follow the act date); stale forms are
+    refused.  ``basis`` None keeps the one the order has."""
     if order.status != Order.DRAFT:
         raise Refused(f'Приказ {order_title(order)} уже проведён; изменить его нельзя. '
                       'Если он ошибочен, удалите его и создайте новый.')
@@ -99,7 +135,7 @@ def update_draft(order, version, number, document_date, act_date):
     try:
         with db.atomic():
             save_versioned(order, version, number=number, document_date=document_date,
-                           act_date=act_date)
+                           act_date=act_date, basis=order.basis if basis is None else basis)
             OrderLine.update(moved_on=act_date).where(OrderLine.order == order).execute()
     except IntegrityError:
         raise Refused(_number_clash(order.organisation, order.school_year, number, order.id)
