@@ -229,9 +229,9 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import auth, enrolment, esia, health, home, imports, inbox, movement, programs
+    from blueprints import auth, enrolment, esia, health, home, imports, inbox, movement, programs, users
     for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
-                      programs.bp):
+                      programs.bp, users.bp):
         app.register_blueprint(blueprint)
 
 
