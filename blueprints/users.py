@@ -66,10 +66,7 @@ def account(user_id):
     user = _account_or_404(user_id)
     roles = access.roles_here(g.organisation, user)
     changes = access.history(g.organisation, user)
-    employment = None
-    if user.person_id:
-        employment = next((row.employment for row in access.users_of(g.organisation)[0]
-                           if row.person.id == user.person_id), None)
+    employment = access.employed_here(g.organisation, user.person_id) if user.person_id else None
     return render_template('users/account.html', user=user, roles=roles, employment=employment,
                            choices=_role_choices({r.id for r in roles}), changes=changes,
                            actors=access.actors_of(changes), sessions=access.sessions_of(user),

@@ -118,7 +118,9 @@ def test_another_organisation_s_administrator_finds_none_of_these_ids(app, clien
 def test_the_list_shows_the_staff_their_accounts_and_roles(admin_client, region, staff):
     page = admin_client.get('/users/').get_data(as_text=True)
     assert 'Смирнова Ольга Петровна' in page and 'Ёлкин Иван Сергеевич' in page
-    assert 'Иванов Пётр Петрович' in page and 'нет — появится с первой ролью' in page
+    newcomer = next(row for row in re.findall(r'<tr>.*?</tr>', page, re.S) if 'Иванов Пётр' in row)
+    assert f'href="/users/employees/{staff["newcomer"].id}"' in newcomer
+    assert 'data-label="Учётная запись"><span class="muted">нет</span>' in newcomer
     assert 'Педагог дополнительного образования' in page and 'Администратор ОО' in page
     assert 'far-admin' not in page and STRANGER_SNILS not in page
 
@@ -450,3 +452,21 @@ def test_the_access_change_action_is_a_database_rule(app, region):
     with pytest.raises(IntegrityError), models.db.atomic():
         AccessChange.update(action='promote').where(AccessChange.id == change.id).execute()
     assert set(models.ACCESS_ACTIONS) == {'grant', 'revoke', 'block', 'unblock', 'sessions', 'password'}
+
+
+def test_logins_come_from_the_name_and_never_collide(app, region):
+    with app.app_context():
+        ivanov = builders.person('Иванов', 'Пётр', 'Петрович', gender='M')
+        assert access.derive_login(ivanov) == 'ivanov.pp'
+        User.create(login='Ivanov.PP')
+        assert access.derive_login(ivanov) == 'ivanov.pp2'
+        assert access.derive_login(builders.person('Ёлкина', 'Юлия')) == 'elkina.i'
+
+
+def test_the_children_search_answers_htmx_with_its_fragment(admin_client, staff):
+    fragment = admin_client.get('/users/children?surname=орлова',
+                                headers={'HX-Request': 'true', 'HX-Request-Type': 'partial'})
+    text = fragment.get_data(as_text=True)
+    assert '<!doctype' not in text.lower() and 'id="children"' in text
+    assert 'Орлова Вера Игоревна' in text and 'Орлов Илья' not in text
+    assert 'id="flashes" hx-swap-oob="true"' in text and 'HX-Request' in fragment.headers['Vary']

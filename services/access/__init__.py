@@ -12,7 +12,8 @@ sign in where and reuses its ``end_all_sessions``.
 from services.access.children import (ChildRow, children_of, enrolled_child, password_refusal,
                                       set_password)
 from services.access.people import (REASON_MAX, Row, account_here, account_of_person, actors_of,
-                                    administrators_left, block, derive_login, employment_here,
+                                    administrators_left, block, derive_login, employed_here,
+                                    employment_here,
                                     end_sessions, grant, grant_to_employee, history, revoke,
                                     roles_here, sessions_of, unblock, users_of)
 from services.access.rights import (FLAGS, STUDENT, create_regional_role, grantable_roles,

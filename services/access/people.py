@@ -111,12 +111,13 @@ def account_here(organisation, user_id):
     if user is None:
         return None
     holds_role = UserRole.select().where(UserRole.user == user, UserRole.organisation == organisation).exists()
-    if holds_role or (user.person_id and _employed_here(organisation, user.person_id)):
+    if holds_role or (user.person_id and employed_here(organisation, user.person_id)):
         return user
     return None
 
 
-def _employed_here(organisation, person_id):
+def employed_here(organisation, person_id):
+    """The person's working employment here, or None."""
     return (Employment.select().where(Employment.organisation == organisation,
                                       Employment.person == person_id,
                                       Employment.dismissed_on.is_null()).first())
@@ -191,7 +192,7 @@ def grant(organisation, actor, actor_roles, user, role_id, reason):
     if user.is_break_glass:
         raise Refused(BREAK_GLASS)
     name = user.display_name
-    if not user.person_id or not _employed_here(organisation, user.person_id):
+    if not user.person_id or not employed_here(organisation, user.person_id):
         raise Refused(f'{name}: не работает в этой организации, а роли выдаются только '
                       'сотрудникам. Сначала добавьте человека в «Сведения о сотрудниках».')
     beyond = rights_beyond(role, held_rights(actor_roles))
