@@ -587,9 +587,10 @@ MOVEMENT_BOOK_ACCESS = {'edit': 'Редактировать', 'view': 'Прос�
 
 
 class Role(BaseModel):
-    """A named bundle of rights."""
+    """A named bundle of rights: a standard one (no region, not editable) or a region's own."""
     code = CharField(max_length=32, unique=True)
     name = CharField(max_length=200)
+    region = ForeignKeyField(Region, null=True, backref='roles', on_delete='CASCADE')
     movement_book = CharField(max_length=8, default='none')
     pool = BooleanField(default=False)
     import_children = BooleanField(default=False)
@@ -598,6 +599,11 @@ class Role(BaseModel):
     staff = BooleanField(default=False)
     monitoring = BooleanField(default=False)
     users = BooleanField(default=False)
+    version = IntegerField(default=1)
+
+    @property
+    def is_standard(self):
+        return self.region_id is None
 
     def allows(self, right, level=None):
         if right == 'movement_book':
@@ -650,6 +656,33 @@ class UserRole(BaseModel):
 
     class Meta:
         indexes = ((('user', 'organisation', 'role'), True),)
+
+
+ACCESS_ACTIONS = {
+    'grant': 'Выдана роль', 'revoke': 'Отозвана роль', 'block': 'Заблокирован',
+    'unblock': 'Разблокирован', 'sessions': 'Завершены все сеансы', 'password': 'Задан пароль',
+}
+
+
+class AccessChange(BaseModel):
+    """A change of a person's access in an organisation: who, whom, what and why."""
+    GRANT, REVOKE, BLOCK, UNBLOCK, SESSIONS, PASSWORD = (
+        'grant', 'revoke', 'block', 'unblock', 'sessions', 'password')
+
+    at = DateTimeField(default=utcnow, index=True)
+    organisation = ForeignKeyField(Organisation, backref='access_changes', on_delete='CASCADE')
+    actor = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')
+    user = ForeignKeyField(User, backref='access_changes', on_delete='CASCADE')
+    action = CharField(max_length=16)
+    role = ForeignKeyField(Role, null=True, backref='+', on_delete='SET NULL')
+    reason = TextField(default='')
+
+    class Meta:
+        indexes = ((('organisation', 'user', 'at'), False),)
+
+    @property
+    def action_label(self):
+        return ACCESS_ACTIONS.get(self.action, self.action)
 
 
 # --- Orders and the movement book ---------------------------------------------
@@ -938,4 +971,4 @@ class EnrolmentSelection(BaseModel):
         indexes = ((('user', 'order', 'person'), True),)
 
 
-ALL_MODELS += [EnrolmentSelection]
+ALL_MODELS += [EnrolmentSelection, AccessChange]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from models import Employment, ImportJob, ImportRow, Message
+from models import Employment, ImportJob, ImportRow, Message, Role
 from tests import builders
 
 HUGE = str(2 ** 64)
@@ -43,10 +43,13 @@ def objects(app, region):
         row = ImportRow.create(job=job, row_number=4)
         message = Message.create(sender_organisation=region.other_odo, recipient_organisation=region.odo,
                                  subject='Запрос', person=child)
-        return {'association_id': association.id, 'order': order.id, 'order_id': order.id,
+        newcomer = Employment.create(person=builders.person('Иванов', 'Пётр', snils='78912345644'),
+                                     organisation=region.odo, position='Педагог')
+        return {'user_id': region.teacher.id, 'employment_id': newcomer.id,
+                'role_id': Role.get(Role.code == 'teacher').id, 'association_id': association.id,
+                'order': order.id, 'order_id': order.id,
                 'line_id': line.id, 'job_id': job.id, 'row_id': row.id, 'message_id': message.id,
-                'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x',
-                'employment_id': Employment.get(Employment.organisation == region.odo).id}
+                'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x'}
 
 
 def _line(order, association):
