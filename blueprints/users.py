@@ -1,6 +1,5 @@
 """«Пользователи и роли»: who has access to the organisation and with which roles, blocking
 and ending sessions; the region's roles; password accounts of children under 14."""
-import datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +7,7 @@ from flask_login import current_user
 from models import MOVEMENT_BOOK_ACCESS, RIGHTS
 from services import access
 from services.common import Refused
-from web import audit_event, render, requires_right
+from web import audit_event, render, requires_right, today as region_today
 
 bp = Blueprint('users', __name__, url_prefix='/users')
 
@@ -267,7 +266,7 @@ def role_update(role_id):
 @can_manage
 def children():
     surname = (request.args.get('surname') or '')[:100]
-    rows, more = access.children_of(g.organisation, surname, datetime.date.today())
+    rows, more = access.children_of(g.organisation, surname, region_today())
     return render('users/children.html', 'users/_children.html', rows=rows, more=more,
                   surname=surname)
 
@@ -278,7 +277,7 @@ def child_password(person_id):
     child = access.enrolled_child(g.organisation, person_id)
     if child is None:
         abort(404)
-    today, errors = datetime.date.today(), []
+    today, errors = region_today(), []
     if request.method == 'POST':
         try:
             user, created = access.set_password(g.organisation, _actor(), child,
