@@ -264,6 +264,9 @@ def test_on_a_phone_each_row_is_a_card_with_the_name_first_and_labelled_cells(
     # the table's header is out of sight but still there for screen readers
     assert page.locator('.table-wrap thead').bounding_box()['width'] <= 1
     assert page.locator('.table-wrap thead th').first.inner_text() == 'Учащийся'
+    page.emulate_media(media='print')  # paper is narrow too, but an office files a table
+    assert page.locator('.table-wrap tbody td.name').first.evaluate(
+        'td => getComputedStyle(td).display') == 'table-cell'
 
 
 @pytest.mark.parametrize('browser_context_options', [DESKTOP], ids=['desktop-1280'])
