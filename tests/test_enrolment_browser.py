@@ -123,10 +123,12 @@ def test_search_and_tick_on_a_phone(live_server, page, browser_context_options, 
     expect(page.locator('#selected-count')).to_have_text('Отмечено для добавления (1)')
     assert selected_people(order) == {'Ёлкина Алёна Игоревна'}
 
-    # The nine-column table scrolls inside its wrapper; the page does not scroll sideways.
+    # The nine-column table is a list of cards, the name on top; the page does not scroll sideways.
     assert page_width(page) <= screen + 1
-    assert page.locator('table.results').evaluate(
-        'table => getComputedStyle(table.closest(".table-wrap")).overflowX') == 'auto'
+    card = page.locator('table.results tbody tr').first
+    assert card.evaluate('tr => getComputedStyle(tr).display') == 'flex'
+    assert card.bounding_box()['width'] <= screen
+    assert card.locator('td.name').bounding_box()['y'] < card.locator('td.tick-cell').bounding_box()['y']
     assert errors == []
 
 

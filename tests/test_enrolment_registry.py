@@ -28,7 +28,7 @@ def result_names(response):
     """ФИО in the result table, in order."""
     body = text(response)
     table = body.split('<tbody>', 1)[1].split('</tbody>', 1)[0] if '<tbody>' in body else ''
-    return re.findall(r'<td>([А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+)?)</td>', table)
+    return re.findall(r'<td class="name">([А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+)?)</td>', table)
 
 
 # --- «Поиск учащихся для зачисления» ------------------------------------------------
