@@ -103,14 +103,15 @@ def withdrawal_create(message_id):
 def decline(message_id):
     message = _request_or_404(message_id)
     reason, error = inbox.parse_reason(request.form.get('reason'))
-    if error is None:
-        try:
-            inbox.decline(message, current_user.id, reason)
-        except Refused as refused:
-            error = ' '.join(refused.messages)
-        else:
-            audit_event('departure_request_declined', object_type='message', object_id=message.id)
-            flash(f'Запрос отклонён; «{message.sender_organisation.short_name}» получит '
-                  'причину отказа во входящих.', 'ok')
-            return redirect(url_for('.index'), 303)
-    return _inbox_page(declining=message.id, reason=reason, error=error, status=422)
+    if error is not None:
+        return _inbox_page(declining=message.id, reason=reason, error=error, status=422)
+    try:
+        inbox.decline(message, current_user.id, reason)
+    except Refused as refused:  # answered meanwhile: the request no longer offers the form
+        for sentence in refused.messages:
+            flash(sentence, 'error')
+        return _inbox_page(status=409)
+    audit_event('departure_request_declined', object_type='message', object_id=message.id)
+    flash(f'Запрос отклонён; «{message.sender_organisation.short_name}» получит '
+          'причину отказа во входящих.', 'ok')
+    return redirect(url_for('.index'), 303)

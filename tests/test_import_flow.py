@@ -206,8 +206,8 @@ def test_inbox_shows_unread_count_in_the_menu(client, region, setup):
     Message.create(sender_organisation=region.odo, recipient_organisation=region.far_odo,
                    subject='Запрос на выбытие: Смирнов Павел', body='Просим оформить выбытие.')
     client.sign_in('far-admin', organisation=region.far_odo)
-    unread = ('<a href="/inbox/">Входящие <span class="count"><span class="visually-hidden">, '
-              'непрочитанных: </span>1</span></a>')
+    unread = ('<a href="/inbox/" aria-label="Входящие, непрочитанных: 1">Входящие '
+              '<span class="count">1</span></a>')
     assert unread in client.get('/').get_data(as_text=True)
     page = client.get('/inbox/').get_data(as_text=True)
     assert 'Запрос на выбытие: Смирнов Павел' in page

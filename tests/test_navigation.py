@@ -30,7 +30,7 @@ def menu_of(page):
     nav = MENU.search(page)
     if nav is None:
         return [], []
-    links = [(html.unescape(re.sub(r'<span class="count">.*?</span></span>|<[^>]+>', '', label, flags=re.S)).strip(), url)
+    links = [(html.unescape(re.sub(r'<span class="count">.*?</span>|<[^>]+>', '', label, flags=re.S)).strip(), url)
              for url, label in LINK.findall(nav.group(0))]
     return links, [html.unescape(g) for g in GROUP.findall(nav.group(0))]
 
