@@ -66,6 +66,10 @@ def withdrawal(message_id):
     order = inbox.drafted_order(message)
     if order is not None:
         return redirect(url_for('movement.order', order_id=order.id), 303)
+    problem = inbox.answered(message)
+    if problem:
+        flash(problem, 'error')
+        return redirect(url_for('.index') + f'#message-{message.id}', 303)
     return _withdrawal_form(message, inbox.withdrawal_defaults(message, datetime.date.today()), {})
 
 

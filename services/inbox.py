@@ -81,6 +81,24 @@ def drafted_order(message):
     return message.order if message.order_id else None
 
 
+def answered(message):
+    """Why the request can no longer be answered (a withdrawal drafted, a refusal sent), or None."""
+    if message.order_id is not None:
+        return f'По этому запросу уже оформлен приказ {movement.order_title(message.order)}.'
+    if Message.select().where(Message.reply_to == message.id).exists():
+        return 'Этот запрос уже отклонён: ответ отправлен.'
+    return None
+
+
+def _lock_open_request(message):
+    """Inside a write transaction: the request, locked, or Refused when it is already answered."""
+    current = locked(Message.select().where(Message.id == message.id)).first()
+    problem = answered(current)
+    if problem:
+        raise Refused(problem)
+    return current
+
+
 def withdrawal_defaults(message, today):
     return {'number': '', 'document_date': today, 'act_date': today, 'reason': '',
             'destination': message.sender_organisation.short_name[:500],
@@ -97,10 +115,7 @@ def draft_withdrawal(message, school_year, user_id, header, association_from, re
         raise Refused('Это сообщение не запрос о ребёнке: оформить по нему выбытие нельзя.')
     organisation = message.recipient_organisation
     with write_transaction():  # a refusal below rolls the draft back with it
-        current = locked(Message.select().where(Message.id == message.id)).first()
-        if current.order_id is not None:
-            raise Refused('По этому запросу уже оформлен приказ '
-                          f'{movement.order_title(current.order)}.')
+        _lock_open_request(message)
         order = movement.create_draft(organisation, school_year, user_id, Order.WITHDRAWAL,
                                       header['number'], header['document_date'], header['act_date'])
         result = movement.add_children_to_draft(order, [message.person_id], None,
@@ -123,21 +138,21 @@ def parse_reason(text):
     return reason, None
 
 
-def decline(message, sender_user, reason):
+def decline(message, sender_id, reason):
     """Decline the request: its sender gets the reason as a message; the request is read."""
     if not message.is_request:
         raise Refused('Это сообщение не запрос о ребёнке: отклонять нечего.')
-    if drafted_order(message) is not None:
-        raise Refused(f'По этому запросу уже оформлен приказ {movement.order_title(message.order)}; '
-                      'чтобы отказаться, удалите приказ.')
     person = message.person
     here = message.recipient_organisation
     with write_transaction():
-        locked(Message.select(Message.id).where(Message.id == message.id)).first()  # one answer
-        if Message.select().where(Message.reply_to == message.id).exists():
-            raise Refused('На этот запрос уже отправлен ответ.')
+        try:
+            _lock_open_request(message)
+        except Refused as refused:
+            if message.order_id is None:
+                raise
+            raise Refused(*refused.messages, 'Чтобы отказаться, удалите этот приказ.') from None
         answer = Message.create(
-            sender_organisation=here, sender=sender_user,
+            sender_organisation=here, sender=sender_id,
             recipient_organisation=message.sender_organisation_id, person=person,
             reply_to=message,
             subject=f'Запрос на выбытие отклонён: {person.full_name}',

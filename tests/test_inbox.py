@@ -142,7 +142,7 @@ def test_no_withdrawal_for_a_child_who_no_longer_attends(app, admin_client, regi
 
 def test_a_declined_request_sends_the_reason_back_to_its_sender(app, admin_client, region,
                                                                 request_about_child):
-    message, kid, _ = request_about_child
+    message, kid, beads = request_about_child
     empty = admin_client.post_form(f'/inbox/{message.id}/decline', {'reason': '  '}, page='/inbox/')
     assert empty.status_code == 422
     assert 'Напишите причину отказа: её получит организация, приславшая запрос.' in page_text(empty)
@@ -158,7 +158,11 @@ def test_a_declined_request_sends_the_reason_back_to_its_sender(app, admin_clien
     inbox = page_text(admin_client.get('/inbox/'))
     assert 'Запрос отклонён' in inbox and 'Оформить выбытие</a>' not in inbox
     again = admin_client.post_form(f'/inbox/{message.id}/decline', {'reason': 'Ещё раз'}, page='/inbox/')
-    assert again.status_code == 409 and 'На этот запрос уже отправлен ответ.' in page_text(again)
+    assert again.status_code == 409 and 'Этот запрос уже отклонён: ответ отправлен.' in page_text(again)
+    late = admin_client.post_form(f'/inbox/{message.id}/withdrawal',
+                                  withdrawal_form(association_from=beads.id), page='/inbox/')
+    assert late.status_code == 409 and not Order.select().where(Order.kind == Order.WITHDRAWAL).exists()
+    assert admin_client.get(f'/inbox/{message.id}/withdrawal').headers['Location'] == f'/inbox/#message-{message.id}'
     # The sender reads it in its own inbox; an answer offers nothing to do.
     client = type(admin_client)(app.test_client())
     client.sign_in('odo-admin', organisation=region.other_odo)
@@ -173,7 +177,7 @@ def test_a_request_with_a_drafted_withdrawal_cannot_be_declined(admin_client, re
     admin_client.post_form(f'/inbox/{message.id}/withdrawal', withdrawal_form(association_from=beads.id),
                            page='/inbox/')
     response = admin_client.post_form(f'/inbox/{message.id}/decline', {'reason': 'Нет'}, page='/inbox/')
-    assert response.status_code == 409 and 'удалите приказ' in page_text(response)
+    assert response.status_code == 409 and 'Чтобы отказаться, удалите этот приказ.' in page_text(response)
     assert not Message.select().where(Message.reply_to == message.id).exists()
 
 
