@@ -3,6 +3,7 @@ import dataclasses
 import functools
 import logging
 import os
+import re
 import secrets
 
 import click
@@ -285,9 +286,15 @@ def _register_menu(app):
         _mark_current([item for _, items in groups for item in items])
         return groups
 
+    if (app.config['ENV_NAME'] == 'production' and not app.testing
+            and app.config['OPERATOR_NAME'] == FOOTER_DEFAULTS['OPERATOR_NAME']):
+        app.logger.warning('OPERATOR_NAME and SUPPORT_* are not set: every page names the demo operator')
+
     @app.context_processor
     def menu():
-        return {'main_menu': main_menu, 'footer': {name: app.config[name] for name in FOOTER_DEFAULTS}}
+        footer = {name: app.config[name] for name in FOOTER_DEFAULTS}
+        footer['SUPPORT_PHONE_LINK'] = re.sub(r'[^\d+]', '', footer['SUPPORT_PHONE'])
+        return {'main_menu': main_menu, 'footer': footer}
 
 
 def _mark_current(items):

@@ -8,7 +8,7 @@ from itertools import groupby
 from peewee import JOIN, fn
 
 from models import (EDUCATIONAL_KINDS, Association, Employment, ImportJob, Membership,
-                    Municipality, Order, OrderLine, Organisation, Person, Program, SchoolYear)
+                    Municipality, Order, OrderLine, Organisation, Person, Program)
 from services.common import age_on
 
 ADMINISTRATOR, TEACHER, CHILD, AUTHORITY = 'administrator', 'teacher', 'child', 'authority'

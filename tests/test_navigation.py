@@ -258,5 +258,5 @@ def test_every_page_names_the_operator_support_and_the_personal_data_law(app, ad
     for page in pages:
         footer = html.unescape(re.search(r'<footer class="site-footer">.*?</footer>', page, re.S).group(0))
         assert 'Оператор: ГКУ «Региональный центр обработки информации».' in footer
-        assert '8 (4242) 00-00-00' in footer and 'mailto:help@example.org' in footer
+        assert '<a href="tel:84242000000">8 (4242) 00-00-00</a>' in footer and 'mailto:help@example.org' in footer
         assert '№ 152-ФЗ «О персональных данных»' in footer
