@@ -1,12 +1,14 @@
 """Kruzhok: the additional-education module of a regional school information system."""
 import datetime
+import dataclasses
 import functools
 import logging
 import os
+import re
 import secrets
 
 import click
-from flask import Flask, g, render_template, request, session, url_for
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_compress import Compress
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -27,12 +29,30 @@ csrf = CSRFProtect()
 compress = Compress()
 login_manager = LoginManager()
 
-# The seed's top menu; a section becomes a link once its blueprint exists.
+# The main menu, grouped by what the sections do: (group, [(label, endpoint, *paths)]);
+# a group of None is an entry on its own. A section is listed only when its route's own
+# requires_right lets the user in (web.may_open): the menu and the route share one check.
+# The home is labelled for whose home it is (services.home.TITLES); trailing paths are pages
+# that belong to the section besides its own («Приказы» covers an order's registry screens).
 MAIN_MENU = [
-    ('Управление', 'home.index'), ('Планирование', None), ('Обучение', 'movement.book'),
-    ('Расписание', None), ('Журнал', None), ('Отчеты', None), ('Ресурсы', None),
-    ('Одаренные дети', None), ('Аттестация', None),
+    (None, [(None, 'home.index'), ('Входящие', 'inbox.index')]),
+    ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
+                  ('Импорт учеников', 'imports.start')]),
+    ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations')]),
+    ('Организация', [('Сведения о сотрудниках', 'staff.index', '/staff/'),
+                     ('Пользователи и роли', 'users.index', '/users/'),
+                     ('Госуслуги сотрудников', 'esia.staff')]),
 ]
+INBOX = 'inbox.index'  # its entry shows the unread count
+
+# Who runs the service and how to reach support, in every page's footer (README: Configuration).
+FOOTER_DEFAULTS = {
+    'OPERATOR_NAME': 'Министерство образования Сахалинской области (демонстрационный стенд)',
+    'SUPPORT_PHONE': '8 800 000-00-00',
+    'SUPPORT_EMAIL': 'support@kruzhok.example',
+    'SUPPORT_HOURS': 'пн–пт, 9:00–18:00',
+    'PRIVACY_POLICY_URL': '',
+}
 
 # Endpoints anyone may open; every other route needs a signed-in user.
 PUBLIC_ENDPOINTS = {
@@ -90,6 +110,7 @@ def create_app(test_config=None):
         DB_STATEMENT_SECONDS=float(os.environ.get('DB_STATEMENT_SECONDS', 60)),
         DB_BUSY_SECONDS=float(os.environ.get('DB_BUSY_SECONDS', 3)),
         KRUZHOK_TODAY=os.environ.get('KRUZHOK_TODAY', ''),  # development: run on that date
+        **{name: os.environ.get(name, default) for name, default in FOOTER_DEFAULTS.items()},
     )
     app.config.update(esia_settings.from_environment(environment))
     if os.environ.get('TRUSTED_HOSTS'):
@@ -124,14 +145,10 @@ def create_app(test_config=None):
     login_manager.login_message_category = 'info'
     web.init_app(app)
 
-    @app.context_processor
-    def menu():
-        return {'main_menu': [(label, endpoint if endpoint in app.view_functions else None)
-                              for label, endpoint in MAIN_MENU]}
-
     app.view_functions['static'] = _compressible(app.view_functions['static'])
     _register_request_hooks(app)
     _register_blueprints(app)
+    _register_menu(app)
     _register_error_handlers(app)
     _register_commands(app)
     logging.getLogger('peewee').setLevel(logging.WARNING)
@@ -224,6 +241,8 @@ def _register_request_hooks(app):
             return None
         if request.headers.get('HX-Request'):
             return htmx_redirect(url_for('auth.login'), 401)
+        if request.endpoint == 'home.index':  # the address one types: a first visit is not scolded
+            return redirect(url_for('auth.login'))
         return login_manager.unauthorized()
 
     @app.before_request
@@ -265,6 +284,64 @@ def _register_blueprints(app):
     for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
                       programs.bp, staff.bp, users.bp):
         app.register_blueprint(blueprint)
+
+
+@dataclasses.dataclass
+class MenuItem:
+    label: str
+    endpoint: str
+    url: str
+    paths: tuple
+    count: int = 0
+    current: bool = False
+
+
+def _register_menu(app):
+    from blueprints.home import home_kind
+    from services import home, inbox
+    missing = [endpoint for _, entries in MAIN_MENU for _, endpoint, *_ in entries
+               if endpoint not in app.view_functions]
+    if missing:
+        raise RuntimeError(f'MAIN_MENU names endpoints that do not exist: {missing}')
+
+    def main_menu():
+        """The groups of sections the signed-in user may open here, the current one marked."""
+        if g.get('organisation') is None:
+            return []
+        groups = []
+        for group, entries in MAIN_MENU:
+            items = [MenuItem(label or home.TITLES[home_kind()], endpoint, url_for(endpoint), tuple(also))
+                     for label, endpoint, *also in entries if web.may_open(app.view_functions[endpoint])]
+            for item in items:
+                if item.endpoint == INBOX:
+                    item.count = inbox.unread_count(g.organisation)
+            if items:
+                groups.append((group, items))
+        _mark_current([item for _, items in groups for item in items])
+        return groups
+
+    if (app.config['ENV_NAME'] == 'production' and not app.testing
+            and app.config['OPERATOR_NAME'] == FOOTER_DEFAULTS['OPERATOR_NAME']):
+        app.logger.warning('OPERATOR_NAME and SUPPORT_* are not set: every page names the demo operator')
+
+    @app.context_processor
+    def menu():
+        footer = {name: app.config[name] for name in FOOTER_DEFAULTS}
+        footer['SUPPORT_PHONE_LINK'] = re.sub(r'[^\d+]', '', footer['SUPPORT_PHONE'])
+        return {'main_menu': main_menu, 'footer': footer}
+
+
+def _mark_current(items):
+    """The section the page belongs to: its own endpoint, else the longest URL the path starts
+    with (the section's own or one it covers)."""
+    def score(item):
+        if request.endpoint == item.endpoint:
+            return 10 ** 6
+        urls = [url for url in (item.url, *item.paths) if url != '/' and request.path.startswith(url)]
+        return max(map(len, urls), default=0)
+    best = max(items, key=score, default=None)
+    if best is not None and score(best):
+        best.current = True
 
 
 def _register_error_handlers(app):

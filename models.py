@@ -847,9 +847,17 @@ class Message(BaseModel):
     body = TextField(default='')
     created_at = DateTimeField(default=utcnow)
     read_at = DateTimeField(null=True)
+    # What became of a request: the withdrawal drafted from it; an answer names its request.
+    order = ForeignKeyField(Order, null=True, backref='+', on_delete='SET NULL')
+    reply_to = ForeignKeyField('self', null=True, backref='replies', on_delete='SET NULL')
 
     class Meta:
         indexes = ((('recipient_organisation', 'read_at'), False),)
+
+    @property
+    def is_request(self):
+        """A request about a child (a departure to record), as opposed to an answer."""
+        return self.person_id is not None and self.reply_to_id is None
 
 
 class MonitoringSnapshot(BaseModel):

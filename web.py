@@ -259,8 +259,15 @@ def requires_right(right, level=None):
                 audit_event('access_denied', object_type='right', object_id=right, result='denied')
                 abort(403)
             return view(*args, **kwargs)
+        # The main menu reads the rights a section's route demands from here (app.MAIN_MENU).
+        wrapped.required_rights = getattr(view, 'required_rights', ()) + ((right, level),)
         return wrapped
     return decorate
+
+
+def may_open(view_function):
+    """True when every right the route demands (``requires_right``) is granted here."""
+    return all(has_right(right, level) for right, level in getattr(view_function, 'required_rights', ()))
 
 
 def static_version(app):

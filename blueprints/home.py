@@ -1,25 +1,44 @@
-"""The start page of the current organisation."""
+"""The start page of the current organisation: each role gets its own things."""
+
 from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from models import Association, Membership, UserRole
+from models import UserRole
+from services import home, inbox
+from web import has_right, today as region_today
 
 bp = Blueprint('home', __name__)
+
+
+def home_kind():
+    """Whose home the signed-in user has here (services.home.kind_of); None outside an organisation."""
+    if g.get('organisation') is None:
+        return None
+    person = current_user.person if current_user.person_id else None
+    return home.kind_of(g.organisation, has_right('movement_book', 'edit'), person)
 
 
 @bp.get('/')
 def index():
     if g.organisation is None:
         return redirect(url_for('auth.switch_organisation'))
-    year = g.school_year
-    stats = None
-    if not g.organisation.is_management_body:
-        stats = {
-            'associations': Association.select().where(
-                Association.organisation == g.organisation, Association.school_year == year).count(),
-            'children': Membership.select().where(
-                Membership.organisation == g.organisation, Membership.ended_on.is_null()).count(),
-        }
+    kind, year, today = home_kind(), g.school_year, region_today()
+    context = {'kind': kind, 'title': home.TITLES[kind], 'year': year, 'home': home}
+    if kind == home.ADMINISTRATOR:
+        steps = home.year_steps(g.organisation.region, year) if year else []
+        context.update(drafts=list(home.drafts_of(g.organisation)),
+                       imports=home.imports_in_progress(g.organisation),
+                       unread=list(inbox.unread_of(g.organisation)),
+                       unread_count=inbox.unread_count(g.organisation),
+                       steps=steps, next_step=home.next_step(steps, today),
+                       counts=home.counts(g.organisation, year), today=today,
+                       taught=home.taught_by(g.organisation, year, current_user.person_id, today))
+    elif kind == home.TEACHER:
+        context['taught'] = home.taught_by(g.organisation, year, current_user.person_id, today)
+    elif kind == home.CHILD:
+        context['classes'] = home.classes_of(g.organisation, current_user.person_id)
+    else:
+        context['subordinates'] = home.subordinates_of(g.organisation)
     several = UserRole.select(UserRole.organisation).where(
         UserRole.user == current_user.id).distinct().count() > 1
-    return render_template('home/index.html', year=year, stats=stats, several_organisations=several)
+    return render_template('home/index.html', several_organisations=several, **context)

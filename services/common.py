@@ -62,3 +62,8 @@ def save_versioned(instance, version, **changes):
         setattr(instance, name, value)
     instance.version = version + 1
     return instance
+
+
+def age_on(birth_date, day):
+    """Full years of a person born on ``birth_date`` on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

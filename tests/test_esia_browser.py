@@ -48,7 +48,7 @@ def test_teacher_signs_in_through_the_development_provider(esia_live, page, regi
     expect(page.locator('h1')).to_have_text('Связать учётную запись Госуслуг')
     page.click('button:has-text("Связать и войти")')
     page.wait_for_url(base + '/')
-    assert page.locator('h1').inner_text() == 'МАУДО Центр детского творчества'
+    assert page.locator('h1').inner_text() == 'Мои объединения'  # the teacher's home
     event = AuditEvent.get(AuditEvent.event == 'sign_in')
     assert (event.login, event.organisation_id, event.details) == ('odo-teacher', region.odo.id, 'esia')
     assert errors == []
@@ -67,4 +67,4 @@ def test_password_policy_in_the_browser(esia_live, page, region):
     expect(page.locator('.flash.error')).to_contain_text('только дети младше 14 лет')
     password_sign_in(page, base, region, 'child-13')
     page.wait_for_url(base + '/')
-    assert page.locator('h1').inner_text() == 'МАУДО Центр детского творчества'
+    assert page.locator('h1').inner_text() == 'Мои занятия'  # the child's home

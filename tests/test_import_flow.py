@@ -202,18 +202,20 @@ def test_every_row_of_a_long_resolution_can_be_reached(admin_client, setup):
     assert 'Показаны первые' not in page
 
 
-def test_inbox_shows_unread_count_in_the_header(client, region, setup):
+def test_inbox_shows_unread_count_in_the_menu(client, region, setup):
     Message.create(sender_organisation=region.odo, recipient_organisation=region.far_odo,
                    subject='Запрос на выбытие: Смирнов Павел', body='Просим оформить выбытие.')
     client.sign_in('far-admin', organisation=region.far_odo)
-    assert '<a href="/inbox/">Входящие: 1</a>' in client.get('/').get_data(as_text=True)
+    unread = ('<a href="/inbox/" aria-label="Входящие, непрочитанных: 1">Входящие '
+              '<span class="count">1</span></a>')
+    assert unread in client.get('/').get_data(as_text=True)
     page = client.get('/inbox/').get_data(as_text=True)
     assert 'Запрос на выбытие: Смирнов Павел' in page
     message = Message.get()
     response = client.post_form(f'/inbox/{message.id}/read', page='/inbox/')
     assert response.status_code == 303 and response.headers['Location'] == '/inbox/'
     assert Message.get_by_id(message.id).read_at is not None
-    assert 'Входящие:' not in client.get('/').get_data(as_text=True)
+    assert '<a href="/inbox/">Входящие</a>' in client.get('/').get_data(as_text=True)
 
 
 def test_another_organisation_gets_404_for_an_import_and_a_message(client, admin_client, region, setup):

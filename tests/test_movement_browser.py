@@ -36,7 +36,7 @@ def test_administrator_keeps_the_movement_book(live_server, page, region):
     errors = []
     page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
     sign_in(page, live_server, 'odo-admin', region.odo)
-    page.click('nav.menu >> text=Обучение')
+    page.click('nav.menu >> text=Книга движения')
     expect(page.locator('h1')).to_have_text('Книга движения учащихся')
 
     # A program, and two объединения from it.
