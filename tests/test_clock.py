@@ -89,7 +89,7 @@ def test_times_are_shown_in_the_regions_zone_without_utc(app, admin_client, regi
     inbox = text_of(admin_client.get('/inbox/'))
     assert '02.12.2026 10:30' in inbox and 'UTC' not in inbox
     imports = text_of(admin_client.get('/imports/'))
-    assert '<td>02.12.2026 10:30</td>' in imports and 'UTC' not in imports
+    assert '<td data-label="Загружен">02.12.2026 10:30</td>' in imports and 'UTC' not in imports
 
 
 def test_the_age_of_fourteen_for_a_password_is_reached_on_the_regions_day(app, region, frozen_clock):

@@ -21,6 +21,8 @@ PART_OF = {
     'movement.book_print': 'movement.book', 'movement.book_export': 'movement.book',
     'movement.period': 'movement.book', 'movement.order_new': 'movement.orders',
     'programs.new': 'programs.index', 'programs.association_new': 'programs.associations',
+    'staff.new': 'staff.index', 'users.roles': 'users.index', 'users.children': 'users.index',
+    'users.role_new': 'users.index',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 
@@ -61,7 +63,8 @@ def signed_in(client, role, region):
 ROLES = ('administrator', 'teacher', 'child', 'authority')
 EXPECTED = {
     'administrator': (['Главная', 'Входящие', 'Книга движения', 'Приказы', 'Импорт учеников',
-                       'Программы', 'Объединения', 'Госуслуги сотрудников'],
+                       'Программы', 'Объединения', 'Сведения о сотрудниках', 'Пользователи и роли',
+                       'Госуслуги сотрудников'],
                       ['Обучение', 'Планирование', 'Организация']),
     'teacher': (['Мои объединения', 'Книга движения', 'Приказы', 'Программы', 'Объединения'],
                 ['Обучение', 'Планирование']),
