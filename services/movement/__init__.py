@@ -13,15 +13,17 @@ from services.movement.orders import (AddResult, add_children_to_draft, commit_o
                                       delete_movement, delete_order, deletion_problems,
                                       parse_order_header, remove_from_draft, update_draft)
 from services.movement.period import describe_period, movement_period, set_movement_period
-from services.movement.rules import (KIND_PAST, capacity_problems, child_problems, order_title,
-                                     staff_among)
+from services.movement.rules import (AGE_CONFIRMATION, KIND_PAST, age_problem, capacity_problems,
+                                     check_children, child_problems, not_children, order_title,
+                                     staff_among, years)
 
 __all__ = [
-    'AddResult', 'BOOK_COLUMNS', 'BOOK_COUNT_CAP', 'BOOK_PAGE_SIZE', 'BOOK_WIDTHS', 'KIND_PAST',
-    'add_children_to_draft', 'book_lines', 'book_row', 'capacity_problems', 'child_history',
-    'child_problems', 'children_of', 'commit_order', 'create_draft', 'current_memberships',
-    'delete_movement', 'delete_order', 'deletion_problems', 'describe_period', 'known_to',
-    'members_of', 'movement_period', 'order_lines', 'order_title', 'orders_of',
-    'parse_book_filters', 'parse_new_child', 'parse_order_header', 'remove_from_draft',
-    'set_movement_period', 'staff_among', 'update_draft',
+    'AGE_CONFIRMATION', 'AddResult', 'BOOK_COLUMNS', 'BOOK_COUNT_CAP', 'BOOK_PAGE_SIZE',
+    'BOOK_WIDTHS', 'KIND_PAST', 'add_children_to_draft', 'age_problem', 'book_lines', 'book_row',
+    'capacity_problems', 'check_children', 'child_history', 'child_problems', 'children_of',
+    'commit_order', 'create_draft', 'current_memberships', 'delete_movement', 'delete_order',
+    'deletion_problems', 'describe_period', 'known_to', 'members_of', 'movement_period',
+    'not_children', 'order_lines', 'order_title', 'orders_of', 'parse_book_filters',
+    'parse_new_child', 'parse_order_header', 'remove_from_draft', 'set_movement_period',
+    'staff_among', 'update_draft', 'years',
 ]
