@@ -165,7 +165,7 @@ def test_the_selected_screen_asks_for_the_confirmation_and_adding_records_it(adm
     for kid in (ages['six'], ages['two']):
         EnrolmentSelection.create(user=region.admin, order=order, person=kid, source='search')
     page = html.unescape(text(admin_client.get(url(order, 'selected', to=bead.id))))
-    assert f'Только с подтверждением: {SIX[0].upper()}{SIX[1:]}' in page
+    assert f'<span class="warning">{SIX[0].upper()}{SIX[1:]}</span>' in page
     assert f'{TWO[0].upper()}{TWO[1:]}' in page
     assert f'name="age_confirmed" value="1"> {CONFIRM} (1)' in page
     refused = admin_client.post_form(f'/enrolment/orders/{order.id}/selected/add', {'to': bead.id},

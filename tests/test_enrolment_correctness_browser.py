@@ -53,7 +53,7 @@ def test_the_age_checkbox_is_required_to_enrol_outside_the_program(live_server, 
     EnrolmentSelection.create(user=region.admin, order=order, person=six, source='search')
     sign_in(page, live_server, region)
     page.goto(f'{live_server}/enrolment/orders/{order.id}/selected?to={bead.id}')
-    expect(page.locator('td', has_text='Только с подтверждением')).to_contain_text(
+    expect(page.locator('td .warning')).to_contain_text(
         'Возраст на 01.10.2026 — 6 лет, а программа «Бисероплетение» — для детей 7–15 лет')
     checkbox = page.get_by_label('Зачислить вне возрастного диапазона программы (1)')
     expect(checkbox).not_to_be_checked()

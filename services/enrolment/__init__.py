@@ -22,7 +22,8 @@ from services.enrolment.selection import (SelectionRefused, add_selection_to_ord
 from services.enrolment.targets import enrolment_target, enrolment_targets
 
 __all__ = [
-    'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'check', 'child_rows',
+    'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'check',
+    'child_rows',
     'enrolment_target', 'enrolment_targets', 'offered', 'order_of', 'others_choices',
     'others_members', 'parse_others', 'parse_pool', 'parse_search', 'pool_choices',
     'pool_departures', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_people',

@@ -21,9 +21,9 @@ from services.imports.worker import claim, run_job, run_pending, start_worker, w
 __all__ = [
     'DECISIONS', 'FIELD_LABELS', 'LAYOUTS', 'MAX_BYTES', 'MAX_MEMBERS', 'MAX_ROWS', 'RUNNABLE',
     'ImportBusy', 'ImportRefused', 'active_import', 'age_rows', 'build_template', 'cancel',
-    'choose_skip_mode', 'claim', 'decide', 'departure_places', 'draft_enrolment_orders', 'issues_of', 'match', 'measure_sheets',
-    'organisation_associations', 'parse_date', 'parse_file', 'rejected_rows', 'rejected_workbook',
-    'request_commit', 'request_departure', 'row_has_errors', 'rows_for_resolution', 'run_job', 'run_pending',
-    'runs_in_background', 'start_import', 'start_worker', 'undecided_count', 'values_of',
-    'work_forever',
+    'choose_skip_mode', 'claim', 'decide', 'departure_places', 'draft_enrolment_orders',
+    'issues_of', 'match', 'measure_sheets', 'organisation_associations', 'parse_date',
+    'parse_file', 'rejected_rows', 'rejected_workbook', 'request_commit', 'request_departure',
+    'row_has_errors', 'rows_for_resolution', 'run_job', 'run_pending', 'runs_in_background',
+    'start_import', 'start_worker', 'undecided_count', 'values_of', 'work_forever',
 ]
