@@ -740,6 +740,8 @@ class OrderLine(BaseModel):
     moved_on = DateField(null=True)
     reason = CharField(max_length=32, default='')
     destination = CharField(max_length=500, default='')
+    # The administrator confirmed enrolling a child outside the program's age range.
+    age_confirmed = BooleanField(default=False)
 
     class Meta:
         indexes = (
@@ -953,6 +955,8 @@ class ImportRow(BaseModel):
     critical = BooleanField(default=False)
     duplicate_of = IntegerField(null=True)  # an earlier row of the same file with the same child
     candidates = TextField(default='[]')  # JSON, best first
+    conflicts = TextField(default='[]')  # JSON: [{field, message}] identifiers that are another person's
+    age_confirmed = BooleanField(default=False)  # enrol outside the program's age range
     decision = CharField(max_length=8, default=UNDECIDED)
     chosen_person = ForeignKeyField(Person, null=True, on_delete='SET NULL', backref='+')
     result_person = ForeignKeyField(Person, null=True, on_delete='SET NULL', backref='+')

@@ -237,9 +237,12 @@ def organisations(order):
 def selected(order):
     targets, target = _targets(request.args)
     people = enrolment.selected_people(current_user.id, order)
-    blocked = enrolment.blockers(order, [p.id for p, _ in people], target) if people else {}
+    blocked, warnings = (enrolment.check(order, [p.id for p, _ in people], target)
+                         if people else ({}, {}))
     return render('enrolment/selected.html', 'enrolment/selected.html',
-                  people=people, blocked=blocked, **_context(order, 'selected', targets, target))
+                  people=people, blocked=blocked, warnings=warnings,
+                  age_confirmation=movement.AGE_CONFIRMATION,
+                  **_context(order, 'selected', targets, target))
 
 
 @bp.post('/orders/<int:order_id>/selected/remove')
@@ -265,7 +268,8 @@ def selected_add(order):
         flash('Выберите объединение, в которое зачислить отмеченных учеников.', 'error')
         return redirect(back, 303)
     try:
-        result = enrolment.add_selection_to_order(current_user.id, order, target)
+        result = enrolment.add_selection_to_order(current_user.id, order, target,
+                                                  age_confirmed=request.form.get('age_confirmed') == '1')
     except (Refused, enrolment.SelectionRefused) as refusal:
         flash(str(refusal), 'error')
         return redirect(back, 303)

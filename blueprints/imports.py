@@ -1,5 +1,6 @@
 """«Импорт учеников»: templates, upload, validation report, «Поиск похожих пользователей
-системы» (with «Запросить выбытие» to another organisation), commit into the draft enrolment order."""
+системы» (with «Запросить отчисление из объединения» to another ОДО), commit into the draft
+enrolment order."""
 import functools
 import io
 import json
@@ -8,8 +9,8 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, request, s
                    url_for)
 from flask_login import current_user
 
-from models import ImportJob, ImportRow, Message, Order, Organisation, Person
-from services import imports, paging, russian
+from models import ImportJob, ImportRow, Order
+from services import imports, movement, paging
 from services.imports import ImportRefused
 from services.common import parse_int
 from web import audit_event, htmx_redirect, render, requires_right, today, wants_fragment
@@ -120,12 +121,16 @@ def _report(job):
 def _resolution(job):
     number = max(request.args.get('page', 1, type=int), 1)
     page = paging.page_of(imports.rows_for_resolution(job), number, PAGE_SIZE, cap=imports.MAX_ROWS)
+    orders = list(imports.draft_enrolment_orders(g.organisation))
+    order = next((o for o in orders if o.id == job.order_id), orders[0] if orders else None)
     return render('imports/resolve.html', 'imports/_rows.html', job=job, results=page,
-                  rows=[(r, imports.values_of(r), json.loads(r.candidates)) for r in page.rows],
+                  rows=[(r, imports.values_of(r), json.loads(r.candidates), json.loads(r.conflicts))
+                        for r in page.rows],
+                  departures=imports.departure_places(job, page.rows),
                   page_url=functools.partial(url_for, '.show', job_id=job.id),
-                  undecided=imports.undecided_count(job),
-                  orders=imports.draft_enrolment_orders(g.organisation),
-                  decisions=imports.DECISIONS)
+                  undecided=imports.undecided_count(job), orders=orders, chosen_order=order,
+                  ages=imports.age_rows(job, order) if order and not wants_fragment() else [],
+                  age_confirmation=movement.AGE_CONFIRMATION, decisions=imports.DECISIONS)
 
 
 @bp.get('/<int:job_id>/progress')
@@ -216,7 +221,8 @@ def decisions(job_id):
     if request.form.get('action') != 'commit' or errors:
         return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
     try:
-        job = imports.request_commit(job, _order_or_none(request.form.get('order', type=int)))
+        job = imports.request_commit(job, _order_or_none(request.form.get('order', type=int)),
+                                     confirm_age=request.form.get('age_confirmed') == '1')
     except ImportRefused as refusal:
         flash(str(refusal), 'error')
         return redirect(url_for('.show', job_id=job.id, page=request.form.get('page')), 303)
@@ -241,7 +247,7 @@ def print_view(job_id):
                   decisions=imports.DECISIONS)
 
 
-# --- «Запросить выбытие»: a message to the organisation where the child is -----------
+# --- «Запросить отчисление из объединения»: a message to another ОДО ----------------
 
 @bp.post('/<int:job_id>/rows/<int:row_id>/departure')
 @requires_right('import_children')
@@ -250,25 +256,18 @@ def request_departure(job_id, row_id):
     row = ImportRow.get_or_none(ImportRow.id == row_id, ImportRow.job == job)
     if row is None:
         abort(404)
-    person_id, _, org_id = request.form.get('target', '').partition(':')
-    candidate = next((c for c in json.loads(row.candidates)
-                      if str(c['person_id']) == person_id and c['group'] == 'other'
-                      and any(str(o['id']) == org_id for o in c['organisations'])), None)
-    if candidate is None:
-        abort(404)
-    recipient = Organisation.get_by_id(int(org_id))
-    person = Person.get_by_id(candidate['person_id'])
-    its, he = ('её', 'она') if person.gender == 'F' else ('его', 'он')
-    Message.create(
-        sender_organisation=g.organisation, sender=current_user, recipient_organisation=recipient,
-        person=person, subject=f'Запрос на выбытие: {person.full_name}',
-        body=(f'Организация «{g.organisation.short_name}» зачисляет ребёнка '
-              f'{russian.decline(person, "accs")}, {person.birth_date.strftime("%d.%m.%Y")} г. р., '
-              f'и просит оформить {its} выбытие приказом в вашей организации, если {he} у вас '
-              f'больше не занимается. Контакт: {current_user.display_name}.'))
-    audit_event('departure_requested', object_type='person', object_id=person.id,
-                details=f'организации {recipient.id}')
-    flash(f'Запрос на выбытие отправлен в «{recipient.short_name}».', 'ok')
+    person_id, _, association_id = request.form.get('target', '').partition(':')
+    place = imports.request_departure(job, row, parse_int(person_id), parse_int(association_id),
+                                      g.organisation, current_user)
+    if place is None:
+        flash('Запрос об отчислении отправляют только в другую организацию дополнительного '
+              'образования, где ребёнок занимается в объединении той же направленности; школам '
+              'и детским садам его не отправляют.', 'error')
+        return redirect(url_for('.show', job_id=job.id) + f'#row-{row_id}', 303)
+    audit_event('departure_requested', object_type='person', object_id=parse_int(person_id),
+                details=f'организации {place.organisation_id}, объединение {place.association_id}')
+    flash(f'Запрос об отчислении из объединения «{place.association}» отправлен в '
+          f'«{place.organisation}».', 'ok')
     return redirect(url_for('.show', job_id=job.id) + f'#row-{row_id}', 303)
 
 

@@ -423,7 +423,8 @@ def _add_children(order, person_ids):
         result = movement.add_children_to_draft(
             order, person_ids, _association_or_404(form.get('association_to')),
             association_from=_association_or_404(form.get('association_from')),
-            reason=form.get('reason', ''), destination=form.get('destination', ''))
+            reason=form.get('reason', ''), destination=form.get('destination', ''),
+            age_confirmed=form.get('age_confirmed') == '1')
     except Refused as error:
         _refused(error)
         return redirect(url_for('movement.order_add', order_id=order.id,
@@ -445,8 +446,11 @@ def order_add_new_child(order):
     if order.kind != Order.ENROLMENT:
         abort(404)
     values, errors, warnings = movement.parse_new_child(request.form, today())
-    if _association_or_404(request.form.get('association_to')) is None:
+    target = _association_or_404(request.form.get('association_to'))
+    if target is None:
         errors['association_to'] = 'Выберите объединение, в которое зачисляется ребёнок.'
+    elif 'birth_date' not in errors:
+        _age_errors(order, values['birth_date'], target, errors)
     if errors:
         return _add_page(order, 422, request.form, errors, warnings)
     person, created = people.find_or_create_child(values)
@@ -458,6 +462,19 @@ def order_add_new_child(order):
     for message in warnings:
         flash(message, 'warn')
     return _add_children(order, [person.id])
+
+
+def _age_errors(order, birth, target, errors):
+    """The age rule of the order, before a new child is written to the registry."""
+    found = movement.age_problem(order, birth, target.program if target.program_id else None)
+    if found is None:
+        return
+    sentence, confirmable = found
+    sentence = sentence[0].upper() + sentence[1:]
+    if not confirmable:
+        errors['birth_date'] = sentence
+    elif request.form.get('age_confirmed') != '1':
+        errors['age_confirmed'] = sentence
 
 
 # --- A child's movement card ------------------------------------------------------

@@ -144,7 +144,7 @@ class Children:
         order_id, day = orders[k]
         used_orders.add(order_id)
         line = self.new_id(OrderLine)
-        self.buffers[OrderLine].append((line, order_id, pid, None, aid, day, '', ''))
+        self.buffers[OrderLine].append((line, order_id, pid, None, aid, day, '', '', False))
         ended_on, end_line, end_kind, end_reason, destination = None, None, '', '', ''
         if close is not None:
             end_kind, end_reason, destination = close
@@ -152,7 +152,7 @@ class Children:
             leave_id, ended_on = leave[rng.randrange(len(leave))]
             end_line = self.new_id(OrderLine)
             self.buffers[OrderLine].append((end_line, leave_id, pid, aid, None, ended_on, end_reason,
-                                            destination))
+                                            destination, False))
         self.buffers[Membership].append((self.new_id(Membership), pid, aid, org.id, day, ended_on, line,
                                          end_line, end_kind, end_reason, destination, '', ''))
         return org

@@ -67,7 +67,7 @@ DOC_F = ['id', 'person', 'kind', 'foreign_kind', 'series', 'number', 'number_key
 MEMBER_F = ['id', 'person', 'association', 'organisation', 'started_on', 'ended_on', 'start_line',
             'end_line', 'end_kind', 'end_reason', 'destination', 'surname_key', 'gender']
 LINE_F = ['id', 'order', 'person', 'association_from', 'association_to', 'moved_on', 'reason',
-          'destination']
+          'destination', 'age_confirmed']
 ASSOC_F = ['id', 'organisation', 'school_year', 'program', 'kind', 'name', 'study_year', 'grade',
            'teacher', 'capacity', 'version']
 EMP_F = ['id', 'person', 'organisation', 'position', 'started_on', 'dismissed_on',

@@ -1,5 +1,6 @@
 """«Импорт учеников» in Chromium: template, errors, skip bad rows, resolve (use / new / ignore),
-a departure request, and the children in the enrolment order without a duplicate."""
+a request to another ОДО to record the child's withdrawal from its объединение of the same
+направленность (never to the school), and the children in the enrolment order without a duplicate."""
 import datetime
 
 import pytest
@@ -22,6 +23,8 @@ def test_demo_administrator_imports_children(live_server, page, region, tmp_path
     school_class = builders.import_setup(region.school, names=('3а',), order_number='7').associations[0]
     Membership.create(person=elsewhere, association=school_class, organisation=region.school,
                       started_on=datetime.date(2025, 9, 1))
+    other_beads = builders.association(region.other_odo, '2б Бисер')  # the same направленность
+    builders.place(elsewhere, other_beads)
     sign_in_through_cascade(page, live_server)
     page.goto(f'{live_server}/imports/?order={setup.order.id}')
     with page.expect_download() as download:
@@ -46,8 +49,10 @@ def test_demo_administrator_imports_children(live_server, page, region, tmp_path
     expect(page.locator('h1')).to_have_text('Поиск похожих пользователей системы')
     ok = page.locator('button[value="commit"]')
     expect(ok).to_be_disabled()
-    page.click(f'button[value="{elsewhere.id}:{region.school.id}"]')
-    expect(page.locator('text=Запрос на выбытие отправлен в «МАОУ СОШ № 1».')).to_be_visible()
+    expect(page.locator(f'button[value="{elsewhere.id}:{school_class.id}"]')).to_have_count(0)
+    page.click('button:has-text("Запросить отчисление из объединения «2б Бисер» (МБУДО Дом детского творчества)")')
+    expect(page.locator('text=Запрос об отчислении из объединения «2б Бисер» отправлен в '
+                        '«МБУДО Дом детского творчества».')).to_be_visible()
     page.check(f'input[value="use:{elsewhere.id}"]')
     page.locator('tr', has_text='Орлова').locator('input[value="ignore"]').check()
     expect(ok).to_be_enabled()
@@ -57,5 +62,5 @@ def test_demo_administrator_imports_children(live_server, page, region, tmp_path
     assert elsewhere.id in lines and free_child.id not in lines and len(lines) == 2
     assert Person.select().where(Person.surname_key == 'смирнов').count() == 1
     assert Person.select().where(Person.surname_key == 'новикова').count() == 1
-    assert Message.get().recipient_organisation_id == region.school.id
-    assert 'зачисляет ребёнка Смирнова Павла Олеговича, 03.02.2015 г. р.' in Message.get().body
+    assert Message.get().recipient_organisation_id == region.other_odo.id
+    assert 'ребёнка Смирнова Павла Олеговича, 03.02.2015 г. р.' in Message.get().body

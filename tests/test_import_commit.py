@@ -25,7 +25,7 @@ def setup(region, app):
 
 
 def values(n, association):
-    birth = datetime.date(2014, 1, 1) + datetime.timedelta(days=n)
+    birth = datetime.date(2014, 1, 1) + datetime.timedelta(days=n % 1500)  # within the program's ages
     return {'surname': 'Импортова', 'name': 'Анна', 'patronymic': 'Ивановна', 'no_patronymic': False,
             'birth_date': birth.isoformat(), 'gender': 'F', 'snils': None,
             'association_id': association.id, 'association_name': association.name,
@@ -58,9 +58,9 @@ def one_row_batches(monkeypatch, seconds=0.0):
     monkeypatch.setattr(imports.commit, 'BEAT_SECONDS', 0.0001)
     real = movement.add_children_to_draft
 
-    def slow(order, person_ids, association):
+    def slow(order, person_ids, association, **options):
         time.sleep(seconds * len(person_ids))
-        return real(order, person_ids, association)
+        return real(order, person_ids, association, **options)
     monkeypatch.setattr(movement, 'add_children_to_draft', slow)
     return real
 

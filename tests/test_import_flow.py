@@ -110,7 +110,7 @@ def test_cells_skip_mode_keeps_the_row_without_the_bad_cells(admin_client, setup
     assert json.loads(the_row.values)['snils'] is None
 
 
-def test_whole_flow_use_new_ignore_departure_and_commit(admin_client, region, setup):
+def test_whole_flow_use_new_ignore_no_school_request_and_commit(admin_client, region, setup):
     here_child = builders.child('Ёлкина', 'Мария', 'Петровна', datetime.date(2016, 5, 4),
                                 document=('birth_certificate_rf', 'II-ФВ', '111111'))
     elsewhere = builders.person('Смирнов', 'Павел', 'Олегович', birth_date=datetime.date(2015, 2, 3),
@@ -136,13 +136,14 @@ def test_whole_flow_use_new_ignore_departure_and_commit(admin_client, region, se
     assert 'В списке выпускников и выбывших (свободные)' in page and 'точное совпадение' in page
     assert 'В других организациях' in page and 'МАОУ СОШ № 1' in page
     assert 'disabled' in page.split('value="commit"')[1][:40]  # «ОК» waits for every row
-    # «Запросить выбытие» to the school
+    # a school is never asked to record a withdrawal: not offered, and a hand-made request is refused
+    assert 'Запросить' not in page
     response = admin_client.post_form(f'/imports/{job.id}/rows/{rows[5].id}/departure',
-                                      {'target': f'{elsewhere.id}:{region.school.id}'},
+                                      {'target': f'{elsewhere.id}:{school_class.id}'},
                                       page=f'/imports/{job.id}')
-    assert response.status_code == 303
-    message = Message.get()
-    assert message.recipient_organisation_id == region.school.id and 'Смирнов Павел' in message.subject
+    assert response.status_code == 303 and Message.select().count() == 0
+    assert 'школам и детским садам его не отправляют' in admin_client.get(
+        response.headers['Location']).get_data(as_text=True)
     # decisions: use the found child for row 5, ignore row 7 (swapped day/month, same child)
     admin_client.post_form(f'/imports/{job.id}/rows/{rows[5].id}', {f'row-{rows[5].id}': f'use:{elsewhere.id}'},
                            page=f'/imports/{job.id}')

@@ -137,7 +137,7 @@ def test_an_exception_mid_commit_leaves_nothing(admin_client, setup, monkeypatch
 def test_a_refused_child_rolls_back_the_whole_commit_and_says_why(admin_client, setup, monkeypatch):
     job = commit_queued(resolved(admin_client, setup, monkeypatch), setup)
     people_before = Person.select().count()
-    monkeypatch.setattr(movement, 'add_children_to_draft', lambda order, ids, association: movement.AddResult(
+    monkeypatch.setattr(movement, 'add_children_to_draft', lambda order, ids, association, **options: movement.AddResult(
         added=ids[1:], refusals={ids[0]: 'Орлова Анна: ребёнок уже есть в этом приказе.'}))
     job = imports.run_job(job.id)
     assert job.status == 'resolving' and 'уже есть в этом приказе' in job.error

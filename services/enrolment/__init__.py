@@ -14,7 +14,7 @@ from services.enrolment.filters import (others_choices, others_organisations, pa
                                          pool_organisations)
 from services.enrolment.others import others_members
 from services.enrolment.pool import POOL_LOOKAHEAD, pool_departures, pool_rows
-from services.enrolment.rows import blockers, child_rows
+from services.enrolment.rows import blockers, check, child_rows
 from services.enrolment.search import search_people
 from services.enrolment.selection import (SelectionRefused, add_selection_to_order, offered,
                                            order_of, refused_ticks, screen_filters,
@@ -23,7 +23,8 @@ from services.enrolment.selection import (SelectionRefused, add_selection_to_ord
 from services.enrolment.targets import enrolment_target, enrolment_targets
 
 __all__ = [
-    'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'child_rows',
+    'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'check',
+    'child_rows',
     'enrolment_target', 'enrolment_targets', 'offered', 'order_of', 'others_choices',
     'others_members', 'others_organisations', 'parse_others', 'parse_pool', 'parse_search', 'pool_choices',
     'pool_departures', 'pool_organisations', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_people',

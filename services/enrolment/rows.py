@@ -18,6 +18,7 @@ class ChildRow:
     status: str = ''
     organisation: str = ''
     blocked: str = ''
+    warning: str = ''  # outside the program's age range: added only with the confirmation
     selected: bool = False
     extra: object = None  # the membership of a pool or other-organisation row
 
@@ -81,25 +82,45 @@ def _places_of(person_ids):
 def blockers(order, person_ids, association=None):
     """Per child, why they cannot be added to ``order`` (in ``association``): the order's own
     refusal, shown where the tick would be; absent if they can."""
-    lines = [OrderLine(person=person_id, association_to=association) for person_id in person_ids]
-    return {person_id: problem[0].upper() + problem[1:]
-            for person_id, problem in movement.child_problems(order, lines).items()}
+    return check(order, person_ids, association)[0]
+
+
+def check(order, person_ids, association=None):
+    """(blockers, age warnings): :func:`blockers`, and per child outside the age range of the
+    объединение's program the sentence asking for «Зачислить вне возрастного диапазона
+    программы» — a warning, not a block, so the check counts the confirmation as given."""
+    lines = [OrderLine(person=person_id, association_to=association, age_confirmed=True)
+             for person_id in person_ids]
+    problems, warnings = movement.check_children(order, lines)
+    return ({person_id: _sentence(problem) for person_id, problem in problems.items()},
+            {person_id: _sentence(warning) for person_id, warning in warnings.items()})
+
+
+def _sentence(text):
+    return text[0].upper() + text[1:]
 
 
 def child_rows(people, order, organisation, chosen, association=None, documents=True, extras=None):
     """Rows of a result page: status, organisation, document, tick (``chosen``: the ids of the
-    user's selection) or the reason for none."""
+    user's selection) or the reason for none.  People who work in an organisation are left
+    out: a list of departures or of another organisation may hold a teacher's own childhood."""
+    staff = movement.staff_among([p.id for p in people])  # never listed as children
+    if staff:
+        kept = [i for i, p in enumerate(people) if p.id not in staff]
+        people = [people[i] for i in kept]
+        extras = [extras[i] for i in kept] if extras else extras
     ids = [p.id for p in people]
     if not ids:
         return []
     docs = current_documents(ids) if documents else {}
     states = statuses(ids, organisation)
-    blocked = blockers(order, ids, association)
+    blocked, warnings = check(order, ids, association)
     rows = []
     for index, person in enumerate(people):
         status, org_name = states[person.id]
         rows.append(ChildRow(person=person, document=docs.get(person.id), status=status,
                              organisation=org_name, blocked=blocked.get(person.id, ''),
+                             warning=warnings.get(person.id, ''),
                              selected=person.id in chosen,
                              extra=extras[index] if extras else None))
     return rows

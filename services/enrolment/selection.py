@@ -29,6 +29,10 @@ def order_of(organisation_id, order_id):
     return Order.select().where(Order.id == order_id, Order.organisation == organisation_id)
 
 
+def _order(order):
+    return order if isinstance(order, Order) else Order.get_by_id(order)
+
+
 def selected_ids(user, order, among=None):
     user, order = getattr(user, 'id', user), getattr(order, 'id', order)
     if among is None:
@@ -59,9 +63,10 @@ def screen_filters(source, args, organisation):
     raise SelectionRefused('Неизвестный список. Откройте страницу поиска заново.')
 
 
-def offered(source, filters, organisation, person_ids):
+def offered(source, filters, organisation, person_ids, order):
     """Which of these people the screen lists to this organisation under ``filters``: the
-    screen's own query restricted to the ids (a page at most, looked up by id), staff never."""
+    screen's own query restricted to the ids (a page at most, looked up by id); never staff nor
+    anyone outside 3–18 on the date of ``order`` (the rule its refusal uses)."""
     ids = sorted(set(person_ids))
     if not ids or not filters.ready():
         return set()
@@ -75,7 +80,7 @@ def offered(source, filters, organisation, person_ids):
                                                   organisation.id, for_count=True)
                  .select(Membership.person).where(Membership.person.in_(ids))
                  .order_by().distinct().tuples()}
-    return found - movement.staff_among(found).keys()
+    return found - movement.not_children(order, found).keys()
 
 
 def sync_selection(user, order, shown_ids, ticked_ids, source, filters, organisation):
@@ -92,7 +97,7 @@ def sync_selection(user, order, shown_ids, ticked_ids, source, filters, organisa
                                'откройте список заново и отметьте учащихся на нём.')
     kept = ticked & shown
     already = selected_ids(user, order, list(kept)) if kept else set()  # checked when ticked
-    accepted = offered(source, filters, organisation, kept - already)
+    accepted = offered(source, filters, organisation, kept - already, _order(order))
     with db.atomic():
         unticked = list(shown - ticked)
         if unticked:
@@ -132,15 +137,16 @@ def selected_people(user, order):
     return [(row.person, SOURCES.get(row.source, '')) for row in rows]
 
 
-def add_selection_to_order(user, order, association):
+def add_selection_to_order(user, order, association, age_confirmed=False):
     """Add every selected child to the draft order; those added leave the selection.
+    ``age_confirmed``: «Зачислить вне возрастного диапазона программы» was ticked.
 
     Returns the movement book's AddResult (added ids, refusals by child, warnings).
     """
     ids = [person.id for person, _ in selected_people(user, order)]
     if not ids:
         raise SelectionRefused('Никто не отмечен: отметьте учащихся в списках, затем добавьте их в приказ.')
-    result = movement.add_children_to_draft(order, ids, association)
+    result = movement.add_children_to_draft(order, ids, association, age_confirmed=age_confirmed)
     if result.added:
         unselect(user, order, result.added)
     return result

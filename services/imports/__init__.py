@@ -6,23 +6,24 @@ the similar-person search, the decisions and the commit into a draft enrolment o
 ``commit``), whose long steps a runner claims and keeps alive (``worker``).  The downloadable
 templates and the file of rejected rows are ``template``.
 """
-from services.imports.jobs import (DECISIONS, RUNNABLE, ImportBusy, active_import, cancel,
+from services.imports.jobs import (DECISIONS, RUNNABLE, ImportBusy, active_import, age_rows, cancel,
                                    choose_skip_mode, decide, draft_enrolment_orders, issues_of,
                                    match, organisation_associations, rejected_rows,
                                    request_commit, row_child, row_has_errors, rows_for_resolution,
                                    runs_in_background, start_import, undecided_count, values_of)
 from services.imports.parser import (FIELD_LABELS, MAX_BYTES, MAX_MEMBERS, MAX_ROWS, ImportRefused,
                                      parse_date, parse_file)
+from services.imports.requests import departure_places, request_departure
 from services.imports.sheets import measure_sheets
 from services.imports.template import LAYOUTS, build_template, rejected_workbook
 from services.imports.worker import claim, run_job, run_pending, start_worker, work_forever
 
 __all__ = [
     'DECISIONS', 'FIELD_LABELS', 'LAYOUTS', 'MAX_BYTES', 'MAX_MEMBERS', 'MAX_ROWS', 'RUNNABLE',
-    'ImportBusy', 'ImportRefused', 'active_import', 'build_template', 'cancel', 'choose_skip_mode',
-    'claim', 'decide', 'draft_enrolment_orders', 'issues_of', 'match', 'measure_sheets',
-    'organisation_associations', 'parse_date', 'parse_file', 'rejected_rows', 'rejected_workbook',
-    'request_commit', 'row_child', 'row_has_errors', 'rows_for_resolution', 'run_job', 'run_pending',
-    'runs_in_background', 'start_import', 'start_worker', 'undecided_count', 'values_of',
-    'work_forever',
+    'active_import', 'age_rows', 'build_template', 'cancel', 'choose_skip_mode', 'claim', 'decide',
+    'departure_places', 'draft_enrolment_orders', 'ImportBusy', 'ImportRefused', 'issues_of',
+    'match', 'measure_sheets', 'organisation_associations', 'parse_date', 'parse_file',
+    'rejected_rows', 'rejected_workbook', 'request_commit', 'request_departure', 'row_child',
+    'row_has_errors', 'rows_for_resolution', 'run_job', 'run_pending', 'runs_in_background',
+    'start_import', 'start_worker', 'undecided_count', 'values_of', 'work_forever',
 ]

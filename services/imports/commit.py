@@ -31,13 +31,15 @@ TAKEN = (ImportRow.USE, ImportRow.NEW)
 
 
 def _rows_to_commit(job):
-    """(row id, decision, chosen person, values) of the rows not written yet, by объединение."""
-    query = (ImportRow.select(ImportRow.id, ImportRow.decision, ImportRow.chosen_person, ImportRow.values)
+    """(row id, decision, chosen person, values) of the rows not written yet, by объединение;
+    the values carry ``age_confirmed`` (enrolled outside the program's age range)."""
+    query = (ImportRow.select(ImportRow.id, ImportRow.decision, ImportRow.chosen_person, ImportRow.values,
+                              ImportRow.age_confirmed)
              .where(ImportRow.job == job, ImportRow.decision.in_(TAKEN),
                     ImportRow.result_person.is_null())
              .order_by(ImportRow.row_number))
-    rows = [(row_id, decision, chosen, json.loads(values))
-            for row_id, decision, chosen, values in query.tuples()]
+    rows = [(row_id, decision, chosen, dict(json.loads(values), age_confirmed=bool(confirmed)))
+            for row_id, decision, chosen, values, confirmed in query.tuples()]
     return sorted(rows, key=lambda row: row[3]['association_id'] or 0)
 
 
@@ -91,11 +93,13 @@ def _commit_batch(order_id, batch):
         (ImportRow.update(result_person=found.c.person).from_(found)
          .where(ImportRow.id == found.c.id).with_cte(found).execute())
     by_association = {}
+    confirmed = {person_of[row_id] for row_id, _, _, values in batch if values['age_confirmed']}
     for row_id, _, _, values in batch:
         by_association.setdefault(values['association_id'], []).append(person_of[row_id])
     for association_id, person_ids in by_association.items():
         association = Association.get_or_none(Association.id == association_id)
-        result = movement.add_children_to_draft(order, person_ids, association)
+        result = movement.add_children_to_draft(order, person_ids, association,
+                                                age_confirmed=confirmed)
         if result.refusals:
             raise Refused(*result.refusals.values())
 

@@ -11,12 +11,14 @@ back.  One active import per organisation is held by a unique column.
 """
 import json
 import os
+from dataclasses import dataclass
 
 from peewee import IntegrityError, ValuesList
 
 import clock
 from keys import name_key
-from models import Association, ImportJob, ImportRow, Order, db, utcnow
+from models import (Association, IdentityDocument, ImportJob, ImportRow, Order, Person, Program, db,
+                    utcnow)
 from services import movement
 from services.imports import parser
 from services.imports.parser import ImportRefused
@@ -183,10 +185,10 @@ def match(job, runner):
     for start, found in zip(range(0, len(taken), BATCH), batches):
         decided = []
         for (row_id, _), candidates in zip(taken[start:start + BATCH], found):
-            exact = next((c for c in candidates if c.exact), None)
-            decision = ImportRow.USE if exact else (ImportRow.NEW if not candidates else ImportRow.UNDECIDED)
+            decision, chosen = preselection(candidates)
             decided.append((row_id, json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
-                            decision, exact.person_id if exact else None))
+                            json.dumps(list(candidates.conflicts), ensure_ascii=False),
+                            decision, chosen))
         with db.atomic():
             _store_candidates(decided)
             done += len(decided)
@@ -197,11 +199,24 @@ def match(job, runner):
      .execute())
 
 
+def preselection(candidates):
+    """(decision, person) a row starts with: the best-scoring exact candidate; a new person when
+    nothing is found; else the administrator decides — always when a number of the row is
+    another person's (``candidates.conflicts``) and no exact candidate is there."""
+    exact = max((c for c in candidates if c.exact), key=lambda c: c.score, default=None)
+    if exact is not None:
+        return ImportRow.USE, exact.person_id
+    if not candidates and not getattr(candidates, 'conflicts', ()):
+        return ImportRow.NEW, None
+    return ImportRow.UNDECIDED, None
+
+
 def _store_candidates(decided):
-    """One UPDATE for a batch of (row id, candidates, decision, preselected person)."""
-    found = ValuesList(decided).cte('found', columns=('id', 'candidates', 'decision', 'chosen'))
-    (ImportRow.update(candidates=found.c.candidates, decision=found.c.decision,
-                      chosen_person=found.c.chosen.cast('INTEGER'))
+    """One UPDATE for a batch of (row id, candidates, conflicts, decision, preselected person)."""
+    found = ValuesList(decided).cte('found', columns=('id', 'candidates', 'conflicts', 'decision',
+                                                      'chosen'))
+    (ImportRow.update(candidates=found.c.candidates, conflicts=found.c.conflicts,
+                      decision=found.c.decision, chosen_person=found.c.chosen.cast('INTEGER'))
      .from_(found).where(ImportRow.id == found.c.id).with_cte(found).execute())
 
 
@@ -240,16 +255,52 @@ def decide(job, row_id, decision, person_id=None):
             raise ImportRefused(f'Строка {row.row_number}: выберите одного из найденных похожих учащихся.')
         chosen = person_id
     row.decision, row.chosen_person = decision, chosen
-    row.save(only=[ImportRow.decision, ImportRow.chosen_person])
+    changed = [ImportRow.decision, ImportRow.chosen_person]
+    if decision == ImportRow.NEW and json.loads(row.conflicts):
+        row.values = json.dumps(without_conflicts(values_of(row), json.loads(row.conflicts)),
+                                ensure_ascii=False)
+        changed.append(ImportRow.values)
+    row.save(only=changed)
     return row
+
+
+CONFLICT_LEFT_OUT = {
+    'snils': 'СНИЛС из файла не записан: он принадлежит другому человеку. Внесите верный номер '
+             'в карточку ребёнка.',
+    'document': 'Документ из файла не записан: такой документ есть у другого человека. Внесите '
+                'верные серию и номер в карточку ребёнка.',
+}
+
+
+def without_conflicts(values, conflicts):
+    """A conflicting row's values for a new person: the СНИЛС or documents that are another
+    person's are left out (a new child never takes someone else's number)."""
+    fields = {c['field'] for c in conflicts}
+    values = dict(values)
+    if 'snils' in fields:
+        values['snils'] = None
+    if 'document' in fields:
+        keys = {values[key]['key'] for key in DOCUMENT_FIELDS if values.get(key)}
+        taken = {row[0] for row in IdentityDocument.select(IdentityDocument.number_key)
+                 .where(IdentityDocument.number_key.in_(sorted(keys))).tuples()} if keys else set()
+        for key in DOCUMENT_FIELDS:
+            if values.get(key) and values[key]['key'] in taken:
+                values[key] = None
+    values['left_out'] = [CONFLICT_LEFT_OUT[field] for field in CONFLICT_LEFT_OUT if field in fields]
+    return values
+
+
+DOCUMENT_FIELDS = ('passport', 'certificate', 'foreign')
 
 
 def undecided_count(job):
     return ImportRow.select().where(ImportRow.job == job, ImportRow.decision == ImportRow.UNDECIDED).count()
 
 
-def request_commit(job, order):
-    """Queue the commit into ``order`` once every row is decided."""
+def request_commit(job, order, confirm_age=False):
+    """Queue the commit into ``order`` once every row is decided and every child's age on the
+    order's date fits (3–18 always; the program's range, or ``confirm_age``: «Зачислить вне
+    возрастного диапазона программы» ticked for the rows listed)."""
     if job.status != ImportJob.RESOLVING:
         raise ImportRefused('Импорт не ждёт подтверждения. Обновите страницу.')
     left = undecided_count(job)
@@ -257,10 +308,64 @@ def request_commit(job, order):
         raise ImportRefused(f'Не принято решение по {russian.count(left, "строка", "datv")}. '
                             'Выберите действие для каждой строки.')
     check_order(job, order)
+    ages = age_rows(job, order)
+    refused = [a for a in ages if not a.confirmable]
+    if refused:
+        raise ImportRefused('Нельзя зачислить по возрасту: ' + _listed(refused)
+                            + ' Выберите для этих строк «Игнорировать запись» или исправьте файл.')
+    if ages and not confirm_age:
+        raise ImportRefused('Вне возрастного диапазона программы: ' + _listed(ages)
+                            + f' Чтобы зачислить их, отметьте «{movement.AGE_CONFIRMATION}» и нажмите '
+                              '«Ок»; иначе выберите для этих строк «Игнорировать запись».')
+    with db.atomic():
+        ImportRow.update(age_confirmed=False).where(ImportRow.job == job).execute()
+        confirmed = [a.row_id for a in ages]
+        for start in range(0, len(confirmed), 500):
+            (ImportRow.update(age_confirmed=True)
+             .where(ImportRow.id.in_(confirmed[start:start + 500])).execute())
     (ImportJob.update(status=ImportJob.COMMIT_QUEUED, order=order, claimed_by='', heartbeat_at=None,
                       error='', progress_done=0)
      .where(ImportJob.id == job.id, ImportJob.status == ImportJob.RESOLVING).execute())
     return ImportJob.get_by_id(job.id)
+
+
+@dataclass
+class AgeRow:
+    row_id: int
+    row_number: int
+    name: str
+    sentence: str
+    confirmable: bool
+
+
+def age_rows(job, order):
+    """The rows to be enrolled whose child's age on ``order``'s date does not fit, as
+    ``movement.age_problem`` says (the rule every way into an enrolment order uses)."""
+    rows = list(ImportRow.select(ImportRow.id, ImportRow.row_number, ImportRow.decision,
+                                 ImportRow.chosen_person, ImportRow.values)
+                .where(ImportRow.job == job, ImportRow.decision.in_((ImportRow.USE, ImportRow.NEW)))
+                .order_by(ImportRow.row_number).tuples())
+    chosen = sorted({person for _, _, decision, person, _ in rows if decision == ImportRow.USE and person})
+    births = {}
+    for start in range(0, len(chosen), 500):
+        births.update(Person.select(Person.id, Person.birth_date)
+                      .where(Person.id.in_(chosen[start:start + 500])).tuples())
+    programs = {a.id: a.program for a in Association.select(Association, Program).join(Program)
+                .where(Association.organisation == job.organisation_id)}
+    found = []
+    for row_id, number, decision, person, values in rows:
+        values = json.loads(values)
+        birth = births.get(person) if decision == ImportRow.USE else values.get('birth_date')
+        problem = movement.age_problem(order, birth, programs.get(values.get('association_id')))
+        if problem:
+            name = ' '.join(v for v in (values.get('surname'), values.get('name')) if v)
+            found.append(AgeRow(row_id, number, name, *problem))
+    return found
+
+
+def _listed(ages, shown=10):
+    text = '; '.join(f'строка {a.row_number} ({a.name}) — {a.sentence.rstrip(".")}' for a in ages[:shown])
+    return text + (f'; и ещё {len(ages) - shown}.' if len(ages) > shown else '.')
 
 
 def check_order(job, order):

@@ -28,9 +28,9 @@ def known_to(person_ids, organisation):
 
 
 def children_of(organisation, text='', limit=50):
-    """Children who have been in the organisation's объединения, by surname."""
+    """Children who have been in the organisation's объединения, by surname (never staff)."""
     known = Membership.select(Membership.person).where(Membership.organisation == organisation)
-    query = Person.select().where(Person.id.in_(known))
+    query = Person.select().where(Person.id.in_(known), Person.is_staff == False)  # noqa: E712
     if text:
         query = query.where(_name_matches(text))
     return query.order_by(Person.surname_key, Person.name_key, Person.birth_date).limit(limit)

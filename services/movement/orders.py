@@ -18,7 +18,7 @@ from services.movement.book import order_lines
 from services.movement.period import describe_period, movement_period, outside_period
 from services.movement.rules import (ENTERING, KIND_PAST, LEAVING, _already_in, _by_order,
                                      _memberships, _route_problem, capacity_problems,
-                                     child_problems, committed_lines, order_title)
+                                     check_children, child_problems, committed_lines, order_title)
 
 
 # --- Order headers ----------------------------------------------------------------
@@ -181,12 +181,14 @@ class AddResult:
 
 
 def add_children_to_draft(order, person_ids, association_to=None, *, association_from=None,
-                          reason='', destination=''):
+                          reason='', destination='', age_confirmed=()):
     """Put children into a draft order; each child either gets a line or a refusal.
 
     ``association_to`` is where an enrolment or transfer leads; ``association_from`` is where
-    a withdrawal, graduation or transfer starts.  Refused (whole call) when the order is not a
-    draft or the объединения themselves do not fit the order's kind.
+    a withdrawal, graduation or transfer starts.  ``age_confirmed``: True, or the ids of the
+    children the administrator confirmed to enrol outside the program's age range (the line
+    records it where it was needed).  Refused (whole call) when the order is not a draft or the
+    объединения themselves do not fit the order's kind.
     """
     destination = re.sub(r'\s+', ' ', destination or '').strip()[:500]
     reason = reason if order.kind == Order.WITHDRAWAL else ''
@@ -197,6 +199,7 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
     if order.kind not in LEAVING:
         association_from = None
     wanted = list(dict.fromkeys(person_ids))
+    confirmed = set(wanted) if age_confirmed is True else set(age_confirmed or ())
     try:
         with write_transaction():
             current = _lock_order(order)
@@ -211,10 +214,13 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
                       .where(Person.id.in_(wanted))}
             lines = [OrderLine(order=current, person=person_id, association_from=association_from,
                                association_to=association_to, moved_on=current.act_date,
-                               reason=reason, destination=destination)
+                               reason=reason, destination=destination,
+                               age_confirmed=person_id in confirmed)
                      for person_id in wanted if person_id in people]
-            problems = child_problems(current, lines)
+            problems, outside_ages = check_children(current, lines)
             fresh = [line for line in lines if line.person_id not in problems]
+            for line in fresh:
+                line.age_confirmed = line.person_id in outside_ages
             OrderLine.bulk_create(fresh, batch_size=500)
     except IntegrityError:  # a child or an объединение deleted meanwhile
         raise Refused(STALE) from None

@@ -9,7 +9,7 @@ from peewee import JOIN, fn
 
 from compiled import compiled
 from models import (WITHDRAWAL_REASONS, Association, Employment, Membership, Order, OrderLine,
-                    Organisation, Person, SchoolYear)
+                    Organisation, Person, Program, SchoolYear)
 from services.common import ru_date
 from services import russian
 
@@ -101,15 +101,25 @@ def child_problems(order, lines, adding=True):
     """Per child, the sentence naming what forbids their line of ``order``; absent when nothing does.
 
     ``lines`` are the order's lines or proposed ones, with their объединения (``person``,
-    ``association_from``, ``association_to``); with ``adding``, a line already in the order
-    blocks.  The registry screens grey out ticks with it, adding to a draft and the commit refuse
-    with it, so they never disagree.  At most five queries, whatever the number of children.
+    ``association_from``, ``association_to``, ``age_confirmed``); with ``adding``, a line
+    already in the order blocks.  The registry screens grey out ticks with it, adding to a draft
+    and the commit refuse with it, so they never disagree.  See :func:`check_children`.
     """
+    return check_children(order, lines, adding)[0]
+
+
+def check_children(order, lines, adding=True):
+    """(problems, age warnings): :func:`child_problems`, and per child whose line leads into a
+    program outside their age the sentence asking for the confirmation (an unconfirmed line has
+    it among the problems too).  At most six queries, whatever the number of children."""
     lines = list(lines)
     person_ids = sorted({line.person_id for line in lines})
     if not person_ids:
-        return {}
-    problems = staff_among(person_ids) if order.kind == Order.ENROLMENT else {}
+        return {}, {}
+    facts = _facts(person_ids) if order.kind == Order.ENROLMENT else {}
+    problems = _not_children(order, facts)
+    warnings = {pid: sentence for pid, sentence in _age_warnings(order, lines, facts).items()
+                if pid not in problems}
     if adding:
         for line in _lines_in_order(order.id, person_ids):
             problems.setdefault(line.person_id, IN_THIS_ORDER)
@@ -125,7 +135,10 @@ def child_problems(order, lines, adding=True):
             problem = _history_problem(order, line, memberships, later.get(line.person_id))
             if problem:
                 problems[line.person_id] = problem
-    return problems
+    for line in lines:
+        if line.person_id in warnings and not line.age_confirmed:
+            problems.setdefault(line.person_id, warnings[line.person_id])
+    return problems, warnings
 
 
 def _history_problem(order, line, memberships, later):
@@ -223,28 +236,130 @@ def _movement_key(line):
             line.order.committed_at or datetime.datetime.min, line.id)
 
 
-# --- Staff are never children -----------------------------------------------------
+# --- Who may be enrolled: never staff, children of 3–18, the program's ages ------------
+
+CHILD_AGES = (3, 18)
+AGE_CONFIRMATION = 'Зачислить вне возрастного диапазона программы'
+
+
+def age_on(birth, day):
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def years(n):
+    """«1 год», «3 года», «45 лет»."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f'{n} год'
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f'{n} года'
+    return f'{n} лет'
+
+
+def age_problem(order, birth, program=None):
+    """What the child's age on the order's date (of the administrative act) says about
+    enrolling them: (sentence, confirmable), or None when it fits or the order enrols nobody.
+
+    Outside 3–18 refuses (not confirmable); outside ``program``'s range needs the
+    administrator's «Зачислить вне возрастного диапазона программы».  The registry screens,
+    the order page, the import and the commit all ask this function."""
+    day = order.act_date or order.document_date
+    if order.kind != Order.ENROLMENT or day is None or birth is None:
+        return None
+    age = age_on(_as_date(birth), day)
+    said = f'возраст на {ru_date(day)} — {years(age)}'
+    youngest, oldest = CHILD_AGES
+    if not youngest <= age <= oldest:
+        return (f'{said}: в объединения зачисляют детей от {youngest} до {oldest} лет — '
+                'проверьте дату рождения.', False)
+    if program is not None and not program.age_from <= age <= program.age_to:
+        return (f'{said}, а программа «{program.name}» — для детей {program.age_from}–'
+                f'{program.age_to} лет: зачислить можно, только отметив «{AGE_CONFIRMATION}».', True)
+    return None
+
+
+def not_children(order, person_ids):
+    """Who of these people an enrolment ``order`` can never take, whatever the объединение:
+    staff, and anyone outside 3–18 on the order's date.  Person id → the sentence.  One query;
+    the selection guard keeps no tick of theirs and ``child_problems`` refuses them."""
+    facts = _facts(person_ids)
+    return _not_children(order, facts)
+
+
+def _not_children(order, facts):
+    if order.kind != Order.ENROLMENT:
+        return {}
+    problems = {pid: _staff_sentence(place) for pid, (_, staff, place) in facts.items() if staff}
+    for pid, (birth, staff, _) in facts.items():
+        found = None if staff else age_problem(order, birth)
+        if found:
+            problems[pid] = found[0]
+    return problems
+
+
+def _staff_sentence(place):
+    return (f'работает в организации{f" «{place}»" if place else ""} — сотрудников '
+            'нельзя зачислять как учащихся.')
+
+
+def _facts(person_ids):
+    """Person id → (birth date, works in an organisation, where they work now if anywhere)."""
+    if not person_ids:
+        return {}
+    facts = {}
+    for row in sorted(_people_facts(sorted(set(person_ids))), key=lambda row: not row.employed):
+        if row.id not in facts:
+            facts[row.id] = (_as_date(row.birth_date), bool(row.is_staff),
+                             row.short_name if row.is_staff else None)
+    return facts
+
+
+def _as_date(value):
+    if isinstance(value, str):  # SQLite hands dates back as text in tuple queries
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+@compiled
+def _people_facts(person_ids):
+    works = (Employment.person == Person.id) & (Person.is_staff == True)  # noqa: E712
+    return (Person.select(Person.id, Person.birth_date, Person.is_staff, Organisation.short_name,
+                          Employment.dismissed_on.is_null().alias('employed'))
+            .join(Employment, JOIN.LEFT_OUTER, on=works)
+            .join(Organisation, JOIN.LEFT_OUTER, on=(Employment.organisation == Organisation.id))
+            .where(Person.id.in_(person_ids))
+            .namedtuples())
+
 
 def staff_among(person_ids):
     """Which of these people work in an organisation (``is_staff``): the registry screens never
     offer them and an enrolment order refuses them.  Person id → the sentence saying where."""
-    if not person_ids:
+    return {pid: _staff_sentence(place)
+            for pid, (_, staff, place) in _facts(person_ids).items() if staff}
+
+
+def _age_warnings(order, lines, facts):
+    """Per child whose line leads into a program they are too young or too old for, the
+    sentence (whether or not the line carries the confirmation).  One query for the programs."""
+    if order.kind != Order.ENROLMENT:
         return {}
-    places = {}
-    for row in sorted(_staff_places(sorted(set(person_ids))), key=lambda row: not row.employed):
-        places.setdefault(row.id, row.short_name)  # where they work now, if anywhere
-    return {person_id: f'работает в организации{f" «{name}»" if name else ""} — сотрудников '
-                       'нельзя зачислять как учащихся.' for person_id, name in places.items()}
+    program_ids = sorted({line.association_to.program_id for line in lines
+                          if line.association_to is not None and line.association_to.program_id})
+    programs = {p.id: p for p in _programs(program_ids)} if program_ids else {}
+    warnings = {}
+    for line in lines:
+        target = line.association_to
+        program = programs.get(target.program_id) if target is not None else None
+        birth = facts.get(line.person_id, (None,))[0]
+        found = age_problem(order, birth, program) if program is not None else None
+        if found and found[1]:
+            warnings[line.person_id] = found[0]
+    return warnings
 
 
 @compiled
-def _staff_places(person_ids):
-    return (Person.select(Person.id, Organisation.short_name,
-                          Employment.dismissed_on.is_null().alias('employed'))
-            .join(Employment, JOIN.LEFT_OUTER, on=(Employment.person == Person.id))
-            .join(Organisation, JOIN.LEFT_OUTER, on=(Employment.organisation == Organisation.id))
-            .where(Person.id.in_(person_ids), Person.is_staff == True)  # noqa: E712
-            .namedtuples())
+def _programs(program_ids):
+    return Program.select(Program.id, Program.name, Program.age_from, Program.age_to).where(
+        Program.id.in_(program_ids))
 
 
 # --- Capacity ---------------------------------------------------------------------

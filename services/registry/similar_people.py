@@ -14,6 +14,11 @@ Two steps, as record linkage is usually done:
    A candidate that cannot reach MIN_SCORE even with equal names is dropped before the names
    are compared (most of what the name blocking meets was born on another day).
 
+People who work in an organisation are never candidates.  An equal СНИЛС or document of
+someone whose surname, name and birth date all differ from the row (beyond typing noise), or
+of a staff member, is a **conflict**: the row's number is someone else's, so it is reported
+as such (``Found.conflicts``), never offered as «точное совпадение».
+
 No Flask here: the import job, the tests and the benchmarks call :func:`find_similar`.
 """
 import datetime
@@ -81,6 +86,16 @@ class Incoming:
                 if values.get(key)]
         return cls(values.get('surname', ''), values.get('name', ''), values.get('patronymic', ''),
                    birth, values.get('gender') or '', values.get('snils') or '', docs)
+
+
+CONFLICTS = {'snils': 'СНИЛС совпадает с другим человеком — проверьте номер.',
+             'document': 'Документ совпадает с документом другого человека — проверьте серию и номер.'}
+
+
+class Found(list):
+    """A row's candidates, best first, and ``conflicts``: [{field, message}] of its identifiers
+    that belong to another person."""
+    conflicts = ()
 
 
 @dataclass
@@ -184,8 +199,8 @@ def _rows_where_in(query, field, keys):
 
 # A registry person as the blocking reads it: a tuple in the order of KEY_FIELDS.
 KEY_FIELDS = (Person.id, Person.surname_key, Person.name_key, Person.patronymic_key,
-              Person.birth_date, Person.gender, Person.snils)
-_ID, _SURNAME, _NAME, _PATRONYMIC, _BIRTH, _GENDER, _SNILS = range(len(KEY_FIELDS))
+              Person.birth_date, Person.gender, Person.snils, Person.is_staff)
+_ID, _SURNAME, _NAME, _PATRONYMIC, _BIRTH, _GENDER, _SNILS, _STAFF = range(len(KEY_FIELDS))
 
 
 def _block(prepared):
@@ -324,10 +339,12 @@ def _one_digit_apart(x, y):
 
 
 def score(p, person, same_document, min_score=MIN_SCORE):
-    """(score 0–100, exact, agree, differ) of one registry person (a KEY_FIELDS tuple) against a
-    prepared row, or None when the person is not a candidate: below ``min_score`` and not an
-    exact match, or sharing neither a name nor an identifier with the row while some name is
-    not close (what the surname-prefix blocking brings besides the child)."""
+    """(score 0–100, exact, agree, differ, conflict) of one registry person (a KEY_FIELDS tuple)
+    against a prepared row, or None when the person is not a candidate: below ``min_score`` and
+    not an exact match, or sharing neither a name nor an identifier with the row while some name
+    is not close (what the surname-prefix blocking brings besides the child).  ``conflict`` names
+    the identifier ('snils', 'document') shared by someone else: a staff member, or a person
+    whose surname, name and birth date all differ; such a person is no candidate, never exact."""
     inc = p.incoming
     birth = person[_BIRTH]
     dates = _date_closeness(inc.birth_date, birth)
@@ -370,20 +387,30 @@ def score(p, person, same_document, min_score=MIN_SCORE):
         differ.append('snils')
     if same_document:
         agree.append('document')
+    conflict = ''
+    if (same_snils or same_document) and (person[_STAFF] or max(s, n) < CLOSE_NAMES and not dates):
+        conflict, exact = 'snils' if same_snils else 'document', False
     total = max(0, min(100, round(total)))
-    if total < min_score and not exact:
+    if total < min_score and not exact and not conflict:
         return None
-    return total, exact, agree, differ
+    return total, exact, agree, differ, conflict
 
 
 def _ranked(p, person_ids, people, same_document, limit, min_score):
-    candidates = []
+    candidates, conflicts = [], set()
     for pid in person_ids:
         scored = score(p, people[pid], (p.index, pid) in same_document, min_score)
-        if scored is not None:
-            candidates.append(Candidate(pid, *scored))
+        if scored is None:
+            continue
+        if scored[4]:
+            conflicts.add(scored[4])
+        elif not people[pid][_STAFF]:
+            candidates.append(Candidate(pid, *scored[:4]))
     candidates.sort(key=lambda c: (not c.exact, -c.score, c.person_id))
-    return candidates[:limit]
+    found = Found(candidates[:limit])
+    found.conflicts = [{'field': field, 'message': CONFLICTS[field]} for field in CONFLICTS
+                       if field in conflicts]
+    return found
 
 
 # --- The engine ----------------------------------------------------------------------
