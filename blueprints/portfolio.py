@@ -102,7 +102,7 @@ def _page(employment):
                            own=employment.person_id == current_user.person_id,
                            fill=staff.fill_percentage(employment, region_today()).portfolio,
                            gaps={item.id: staff.item_gaps(item) for item in items},
-                           kinds=PORTFOLIO_KINDS, megabytes=portfolio.megabytes)
+                           kinds=PORTFOLIO_KINDS, size_label=portfolio.size_label)
 
 
 @bp.get('/')
@@ -125,7 +125,7 @@ def _form(employment, values, errors, item=None, status=200):
     return render_template('portfolio/item.html', employment=employment, item=item, values=values,
                            errors=errors, kinds=PORTFOLIO_KINDS, course_kinds=staff.COURSE_KINDS,
                            min_hours=portfolio.MIN_HOURS, back=_back(employment),
-                           megabytes=portfolio.megabytes), status
+                           size_label=portfolio.size_label), status
 
 
 def _uploaded_scan(errors):

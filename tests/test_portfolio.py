@@ -179,7 +179,7 @@ def test_adding_a_course_raises_the_fill_and_the_missing_list_shrinks(app, clien
     assert fill_shown(client) == '66,6 %'  # a recent course, and every item complete; no attestation
     page = text(client.get('/portfolio/'))
     assert 'Повышение квалификации «Цифровая среда»' in page and 'с 01.10.2026 по 20.10.2026' in page
-    assert '72 часа' in page and 'PDF, 0,0 МБ' in page
+    assert '72 часа' in page and 'PDF, 1 КБ' in page
     with app.app_context():
         item = PortfolioItem.get(PortfolioItem.employment == jobs['teacher'].id)
         assert (item.hours, item.started_on, item.scan_type) == (72, datetime.date(2026, 10, 1), 'pdf')

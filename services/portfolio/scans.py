@@ -36,6 +36,11 @@ def megabytes(size):
     return f'{size / (1024 * 1024):.1f}'.replace('.', ',')
 
 
+def size_label(size):
+    """«340 КБ» below a megabyte, «2,4 МБ» above."""
+    return f'{max(1, -(-size // 1024))} КБ' if size < 1024 * 1024 else f'{megabytes(size)} МБ'
+
+
 def check(data, file_name=''):
     """The scan's type ('pdf', 'jpeg', 'png') or Refused with what to do."""
     if not data:
