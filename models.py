@@ -536,12 +536,20 @@ class EmploymentEducation(BaseModel):
 
 
 PORTFOLIO_KINDS = {
-    'course': 'Курсы', 'qualification': 'Повышение квалификации', 'award': 'Награда',
-    'publication': 'Публикация', 'attestation': 'Аттестация',
+    'qualification': 'Курсы повышения квалификации', 'retraining': 'Профессиональная переподготовка',
+    'course': 'Курсы (обучение)', 'attestation': 'Аттестация', 'award': 'Награда',
+    'publication': 'Публикация', 'contest': 'Участие в конкурсе',
 }
+SCAN_TYPES = {'pdf': 'PDF', 'jpeg': 'JPEG', 'png': 'PNG'}
 
 
 class PortfolioItem(BaseModel):
+    """A document of an employee's portfolio, dated; a course also has its period, hours and the
+    number of its certificate.  The scan (migration 0017) is a file outside ``static/`` named by
+    the server (``scan_name``); ``scan_type`` is what its magic bytes say, '' without a scan."""
+    COURSE, QUALIFICATION, RETRAINING = 'course', 'qualification', 'retraining'
+    ATTESTATION, AWARD, PUBLICATION, CONTEST = 'attestation', 'award', 'publication', 'contest'
+
     employment = ForeignKeyField(Employment, backref='portfolio', on_delete='CASCADE')
     kind = CharField(max_length=32)
     title = CharField(max_length=500)
@@ -549,6 +557,17 @@ class PortfolioItem(BaseModel):
     issuer = CharField(max_length=500, default='')
     hours = IntegerField(null=True)
     document_number = CharField(max_length=100, default='')
+    started_on = DateField(null=True)
+    finished_on = DateField(null=True)
+    scan_name = CharField(max_length=64, default='')
+    scan_type = CharField(max_length=8, default='')
+    scan_size = IntegerField(null=True)
+    scan_original = CharField(max_length=255, default='')
+    version = IntegerField(default=1)
+
+    @property
+    def kind_label(self):
+        return PORTFOLIO_KINDS.get(self.kind, self.kind)
 
 
 ASSOCIATION_KINDS = {'association': 'Объединение', 'class': 'Класс', 'group': 'Группа'}

@@ -13,6 +13,9 @@ from models import Employment, EmploymentEducation, EmploymentPosition, Person, 
 CARD_FIELDS = ('started_on', 'education', 'qualification', 'experience',
                'pedagogical_experience', 'work_phone', 'work_email')
 PORTFOLIO_CHECKS = ('recent_course', 'attestation', 'complete_items')
+QUALIFICATION, RETRAINING = PortfolioItem.QUALIFICATION, PortfolioItem.RETRAINING
+COURSE_KINDS = (PortfolioItem.COURSE, QUALIFICATION, RETRAINING)
+COURSE_HOURS, RETRAINING_HOURS = (16, 24, 36, 72, 108), (260, 300, 520)
 EXTRA_POSITIONS = {'Методист': 'Педагог дополнительного образования',
                    'Педагог-организатор': 'Педагог дополнительного образования',
                    'Заместитель директора': 'Методист'}
@@ -163,22 +166,31 @@ class Staff:
         def days_ago(low, high):
             return self.today - datetime.timedelta(days=rng.randint(low, high))
         if 'recent_course' not in empty:
-            items.append((rng.choice(('course', 'qualification')), days_ago(30, 2 * 365)))
+            kind = QUALIFICATION if rng.random() < 0.85 else RETRAINING
+            items.append((rng.choice((kind, PortfolioItem.COURSE)) if kind == QUALIFICATION else kind,
+                          days_ago(30, 2 * 365)))
         elif rng.random() < 0.5:
-            items.append((rng.choice(('course', 'qualification')), days_ago(4 * 365, 7 * 365)))
+            items.append((rng.choice((PortfolioItem.COURSE, QUALIFICATION)), days_ago(4 * 365, 7 * 365)))
         if 'attestation' not in empty:
-            items.append(('attestation', days_ago(60, 4 * 365)))
+            items.append((PortfolioItem.ATTESTATION, days_ago(60, 4 * 365)))
         for _ in range(rng.randint(0, 2)):
-            items.append((rng.choice(('award', 'publication')), days_ago(30, 8 * 365)))
+            items.append((rng.choice((PortfolioItem.AWARD, PortfolioItem.PUBLICATION, PortfolioItem.CONTEST)),
+                          days_ago(30, 8 * 365)))
         if 'complete_items' not in empty and not items:
-            items.append(('award', days_ago(30, 8 * 365)))
+            items.append((PortfolioItem.AWARD, days_ago(30, 8 * 365)))
         spoilt = rng.randrange(len(items)) if items and 'complete_items' in empty else None
         for n, (kind, issued) in enumerate(items):
-            hours = rng.choice((16, 24, 36, 72, 108)) if kind in ('course', 'qualification') else None
+            hours, started, finished = None, None, None
+            if kind in COURSE_KINDS:
+                hours = rng.choice(RETRAINING_HOURS if kind == RETRAINING else COURSE_HOURS)
+                # About 6 hours a day for courses; retraining runs for months beside the work.
+                finished = issued - datetime.timedelta(days=rng.randint(0, 3))
+                started = finished - datetime.timedelta(days=hours // 6 if kind != RETRAINING else hours // 2)
             self.buffers[PortfolioItem].append((
                 self.new_id(PortfolioItem), eid, kind, rng.choice(PORTFOLIO[kind]), issued.isoformat(),
                 '' if n == spoilt else rng.choice(PORTFOLIO_ISSUERS), hours,
-                f'65{rng.randint(10**9, 10**10 - 1)}' if hours else ''))
+                f'65{rng.randint(10**9, 10**10 - 1)}' if hours else '',
+                started and started.isoformat(), finished and finished.isoformat(), '', '', None, '', 1))
 
     def adult(self, gender=None, age_from=23, age_to=64):
         rng = self.rng

@@ -73,7 +73,8 @@ ASSOC_F = ['id', 'organisation', 'school_year', 'program', 'kind', 'name', 'stud
 EMP_F = ['id', 'person', 'organisation', 'position', 'started_on', 'dismissed_on',
          'qualification_category', 'qualification_assigned_on', 'qualification_order', 'experience_years',
          'pedagogical_experience_years', 'work_phone', 'work_email', 'version']
-PORTFOLIO_F = ['id', 'employment', 'kind', 'title', 'issued_on', 'issuer', 'hours', 'document_number']
+PORTFOLIO_F = ['id', 'employment', 'kind', 'title', 'issued_on', 'issuer', 'hours', 'document_number',
+               'started_on', 'finished_on', 'scan_name', 'scan_type', 'scan_size', 'scan_original', 'version']
 ORDER_F = ['id', 'organisation', 'school_year', 'kind', 'number', 'document_date', 'act_date', 'status',
            'created_by', 'created_at', 'committed_at', 'version', 'basis']
 HOT_FIELDS = {Person: PERSON_F, IdentityDocument: DOC_F, Membership: MEMBER_F, OrderLine: LINE_F,

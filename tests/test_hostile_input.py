@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from models import Employment, ImportJob, ImportRow, Message, Role
+from models import Employment, ImportJob, ImportRow, Message, PortfolioItem, Role
 from tests import builders
 
 HUGE = str(2 ** 64)
@@ -45,7 +45,9 @@ def objects(app, region):
                                  subject='Запрос', person=child)
         newcomer = Employment.create(person=builders.person('Иванов', 'Пётр', snils='78912345644'),
                                      organisation=region.odo, position='Педагог')
-        return {'user_id': region.teacher.id, 'employment_id': newcomer.id,
+        item = PortfolioItem.create(employment=newcomer, kind='award', title='Грамота',
+                                    issued_on=datetime.date(2026, 5, 1))
+        return {'user_id': region.teacher.id, 'employment_id': newcomer.id, 'item_id': item.id,
                 'role_id': Role.get(Role.code == 'teacher').id, 'association_id': association.id,
                 'order': order.id, 'order_id': order.id,
                 'line_id': line.id, 'job_id': job.id, 'row_id': row.id, 'message_id': message.id,

@@ -4,7 +4,8 @@ from services.staff.cards import (add_employee, dismissed_refusal, educations_of
                                   parse_card, parse_person, parse_position, parse_started_on,
                                   positions_of, registry_matches, save_card)
 from services.staff.dismissal import Dismissal, dismiss, parse_dismissal_date
-from services.staff.fill import Fill, StaffFill, fill_of, fill_percentage, organisation_fill, today
+from services.staff.fill import (COURSE_KINDS, Fill, StaffFill, fill_of, fill_percentage, item_gaps,
+                                 organisation_fill, today)
 from services.staff.register import (ESIA_FILTERS, PAGE_SIZE, STATUSES, count_active, employees,
                                      parse_filters, positions_in, row_details)
 from services.staff.settings import (CARD_FIELDS, DEFAULT_CARD_FIELDS, DEFAULT_POSITIONS,

@@ -13,8 +13,9 @@ from models import Employment, EmploymentEducation, Organisation, Person, Portfo
 from services.staff import settings
 from services.staff.settings import CARD_FIELDS, PORTFOLIO_FIELDS
 
-COURSE_KINDS = ('course', 'qualification')  # курсы, повышение квалификации
-ATTESTATION = 'attestation'
+# Курсы, повышение квалификации, профессиональная переподготовка: each is ДПО with hours and a document.
+COURSE_KINDS = (PortfolioItem.COURSE, PortfolioItem.QUALIFICATION, PortfolioItem.RETRAINING)
+ATTESTATION = PortfolioItem.ATTESTATION
 COURSE_YEARS, ATTESTATION_YEARS = 3, 5
 CHUNK = 1000
 HIGH, MEDIUM = 900, 800  # tenths of a percent
@@ -95,11 +96,22 @@ def _portfolio_checks(items, day):
                              for i in items),
         'attestation': any(i.kind == ATTESTATION and i.issued_on and i.issued_on >= attestation_since
                            for i in items),
-        'complete_items': bool(items) and all(
-            i.issued_on and i.issuer.strip()
-            and (i.kind not in COURSE_KINDS or (i.hours and i.document_number.strip()))
-            for i in items),
+        'complete_items': bool(items) and not any(item_gaps(i) for i in items),
     }
+
+
+def item_gaps(item):
+    """What one portfolio item lacks for «сведения о документах»: its date and issuer, and for a
+    course also its hours and document number (labels, in the order of the form)."""
+    gaps = [] if item.issued_on else ['дата документа']
+    if not item.issuer.strip():
+        gaps.append('кем выдан')
+    if item.kind in COURSE_KINDS:
+        if not item.hours:
+            gaps.append('часы')
+        if not item.document_number.strip():
+            gaps.append('номер документа')
+    return gaps
 
 
 def _measure(checks, codes, labels):
