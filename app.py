@@ -261,9 +261,9 @@ def _register_request_hooks(app):
 
 def _register_blueprints(app):
     from blueprints import (auth, enrolment, esia, health, home, imports, inbox, movement, programs, staff,
-                            users)
+                            staff_import, users)
     for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
-                      programs.bp, staff.bp, users.bp):
+                      programs.bp, staff.bp, staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
 
 
