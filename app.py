@@ -280,9 +280,9 @@ def _register_request_hooks(app):
 
 def _register_blueprints(app):
     from blueprints import (auth, enrolment, esia, health, home, imports, inbox, movement, portfolio,
-                            programs, staff, users)
+                            programs, staff, staff_import, users)
     for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
-                      portfolio.bp, programs.bp, staff.bp, users.bp):
+                      portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
 
 

@@ -931,12 +931,14 @@ class ImportJob(BaseModel):
     VALIDATED, QUEUED, MATCHING, RESOLVING = 'validated', 'queued', 'matching', 'resolving'
     COMMIT_QUEUED, COMMITTING, UNDOING, CANCELLING = 'commit_queued', 'committing', 'undoing', 'cancelling'
     COMMITTED, FAILED, CANCELLED = 'committed', 'failed', 'cancelled'
+    CHILDREN, STAFF = 'children', 'staff'  # «Импорт учеников» into an order, «Импорт сотрудников»
 
     organisation = ForeignKeyField(Organisation, backref='imports', on_delete='CASCADE')
+    kind = CharField(max_length=16, default=CHILDREN)
     user = ForeignKeyField(User, null=True, on_delete='SET NULL')
     order = ForeignKeyField(Order, null=True, backref='imports', on_delete='SET NULL')
-    # Equal to the organisation id while the import is active: the unique index allows one.
-    active_organisation = IntegerField(null=True, unique=True)
+    # Equal to the organisation id while the import is active: the unique index allows one per kind.
+    active_organisation = IntegerField(null=True)
     file_name = CharField(max_length=255)
     status = CharField(max_length=16, default=VALIDATED, index=True)
     skip_mode = CharField(max_length=8, default='')  # rows / cells
@@ -953,6 +955,9 @@ class ImportJob(BaseModel):
     heartbeat_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((('active_organisation', 'kind'), True),)
 
     @property
     def status_label(self):

@@ -32,7 +32,8 @@ def _configure(state):
 
 
 def _job_or_404(job_id):
-    job = ImportJob.get_or_none(ImportJob.id == job_id, ImportJob.organisation == g.organisation)
+    job = ImportJob.get_or_none(ImportJob.id == job_id, ImportJob.organisation == g.organisation,
+                                ImportJob.kind == ImportJob.CHILDREN)
     if job is None:
         abort(404)
     return job
@@ -47,7 +48,8 @@ def _order_or_none(order_id):
 @bp.get('/')
 @requires_right('import_children')
 def start():
-    recent = (ImportJob.select().where(ImportJob.organisation == g.organisation)
+    recent = (ImportJob.select().where(ImportJob.organisation == g.organisation,
+                                       ImportJob.kind == ImportJob.CHILDREN)
               .order_by(ImportJob.id.desc()).limit(20))
     return render('imports/index.html', 'imports/_history.html', layouts=imports.LAYOUTS,
                   recent=recent, active=imports.active_import(g.organisation),

@@ -51,8 +51,8 @@ def organisation_associations(organisation, school_year):
     return {name_key(a.name): (a.id, a.name) for a in query.order_by(Association.name)}
 
 
-def active_import(organisation):
-    return ImportJob.get_or_none(ImportJob.active_organisation == organisation.id)
+def active_import(organisation, kind=ImportJob.CHILDREN):
+    return ImportJob.get_or_none(ImportJob.active_organisation == organisation.id, ImportJob.kind == kind)
 
 
 def start_import(organisation, school_year, user, file_name, data, order=None, today=None):

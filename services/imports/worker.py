@@ -12,6 +12,7 @@ import uuid
 from models import ImportJob, db, utcnow
 from services.imports.commit import commit, undo
 from services.imports.jobs import FAILURE, RUNNABLE, UNDOING, Overtaken, match
+from services.imports.staff_jobs import commit_staff, match_staff
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,12 @@ def run_job(job_id, runner=None):
     if not claim(job_id, runner):
         return ImportJob.get_by_id(job_id)
     job = ImportJob.get_by_id(job_id)
+    staff = job.kind == ImportJob.STAFF
     try:
         if job.status in (ImportJob.QUEUED, ImportJob.MATCHING):
-            match(job, runner)
+            (match_staff if staff else match)(job, runner)
         elif job.status in (ImportJob.COMMIT_QUEUED, ImportJob.COMMITTING):
-            commit(job, runner)
+            (commit_staff if staff else commit)(job, runner)
         elif job.status in UNDOING:
             undo(job, runner)
     except Overtaken:
