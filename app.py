@@ -35,7 +35,7 @@ login_manager = LoginManager()
 # The home is labelled for whose home it is (services.home.TITLES); trailing paths are pages
 # that belong to the section besides its own («Приказы» covers an order's registry screens).
 MAIN_MENU = [
-    (None, [(None, 'home.index'), ('Входящие', 'inbox.index')]),
+    (None, [(None, 'home.index'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine')]),
     ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
                   ('Импорт учеников', 'imports.start')]),
     ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations')]),

@@ -266,8 +266,11 @@ def requires_right(right, level=None):
 
 
 def may_open(view_function):
-    """True when every right the route demands (``requires_right``) is granted here."""
-    return all(has_right(right, level) for right, level in getattr(view_function, 'required_rights', ()))
+    """True when every right the route demands (``requires_right``) is granted here, and the
+    condition of a page that exists only for some users (``opens_when``) holds."""
+    condition = getattr(view_function, 'opens_when', None)
+    return (all(has_right(right, level) for right, level in getattr(view_function, 'required_rights', ()))
+            and (condition is None or condition()))
 
 
 def static_version(app):

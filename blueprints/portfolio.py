@@ -113,6 +113,9 @@ def mine():
     return _page(employment)
 
 
+mine.opens_when = has_own_portfolio  # the menu offers «Моё портфолио» only to staff of here
+
+
 @bp.get('/<int:employment_id>')
 @organisation_employment
 def show(employment):

@@ -90,7 +90,7 @@ def show(job_id):
 def _resolution(job):
     # Every row on one page: a staff file has at most a few hundred.
     return render_template('staff_import/resolve.html', job=job,
-                           rows=[(r, imports.values_of(r), json.loads(r.candidates))
+                           rows=[(r, imports.values_of(r), json.loads(r.candidates), json.loads(r.conflicts))
                                  for r in imports.staff_rows_to_decide(job)],
                            undecided=imports.undecided_staff(job), decisions=imports.DECISIONS)
 

@@ -292,8 +292,8 @@ def test_the_request_goes_only_to_an_odo_with_an_association_of_the_same_focus(a
     message = Message.get()
     assert message.recipient_organisation_id == region.other_odo.id
     assert message.subject == 'Запрос об отчислении из объединения «2б Бисер»: Смирнов Павел Олегович'
-    assert ('зачисляет в объединение «1а Бисер» художественной направленности ребёнка: '
-            'Смирнов Павел Олегович, 03.02.2015 г. р.') in message.body
+    assert ('зачисляет в объединение «1а Бисер» художественной направленности ребёнка '
+            'Смирнова Павла Олеговича, 03.02.2015 г. р. В вашей организации он занимается') in message.body
     assert 'только этого объединения дополнительного образования' in message.body
     assert 'Запрос об отчислении из объединения «2б Бисер» отправлен в «МБУДО Дом детского творчества».' in \
         page_of(admin_client, job)

@@ -2,6 +2,7 @@
 region's registry (a known person is reused, one already working here is not touched), the
 one-transaction commit, hostile files, the background job, and who may do any of it."""
 import datetime
+import json
 import io
 import re
 
@@ -152,7 +153,7 @@ def test_noisy_cells_are_normalised_or_reported_by_row_and_column_with_the_allow
         admin_client, region):
     assert upload(admin_client, staff_file([
         srow('  ИВАНОВА  ', 'МАРИЯ ', 'петровна', datetime.datetime(1986, 7, 1), 'ж ',
-             builders.valid_snils('112233445'), ' Методист '),
+             builders.valid_snils('321321321'), ' Методист '),
         srow('Сидоров', 'Олег', 'Ильич', '1.9.85', 'М', '112-233-445 96', category='высшая'),
         srow('Громов', 'Пётр', '', '05.05.1979', 'М', position='Дворник'),
         srow('Лаптева', 'Анна', '', '06.06.1991', 'Ж', builders.valid_snils('456456456')[:3] + '-'
@@ -165,7 +166,7 @@ def test_noisy_cells_are_normalised_or_reported_by_row_and_column_with_the_allow
     assert (values[3]['surname'], values[3]['name'], values[3]['patronymic'], values[3]['birth_date'],
             values[3]['gender'], values[3]['position']) == (
         'Иванова', 'Мария', 'Петровна', '1986-07-01', 'F', 'Методист')
-    assert values[3]['snils'] == builders.valid_snils('112233445')
+    assert values[3]['snils'] == builders.valid_snils('321321321')
     assert values[4]['birth_date'] == '1985-09-01' and values[4]['qualification_category'] == 'highest'
     assert values[6]['snils'] == builders.valid_snils('456456456')
     page = admin_client.get(f'/staff/import/{current.id}').get_data(as_text=True)
@@ -233,6 +234,22 @@ def test_a_person_already_in_the_registry_becomes_the_same_person(admin_client, 
     assert Employment.select().where(Employment.person == known.id).count() == 2  # one person, two cards
     assert Person.get_by_id(former_pupil.id).is_staff
     assert ImportJob.get_by_id(current.id).used_count == 2
+
+
+def test_a_snils_of_someone_else_is_a_conflict_never_that_person(admin_client, region):
+    """The administrator's СНИЛС typed for a stranger: not offered, not preselected, and a new
+    person made from the row never takes the number."""
+    admin = Person.get(Person.surname == 'Смирнова', Person.name == 'Ольга')
+    current = through_report(admin_client, [srow('Зайцева', 'Нина', 'Павловна', '02.02.1990', 'Ж', admin.snils)])
+    row = rows_of(current)[3]
+    assert row.decision == ImportRow.UNDECIDED and row.chosen_person_id is None
+    assert admin.id not in {c['person_id'] for c in json.loads(row.candidates)}
+    page = admin_client.get(f'/staff/import/{current.id}').get_data(as_text=True)
+    assert 'СНИЛС совпадает с другим человеком — проверьте номер.' in page
+    commit(admin_client, current, {f'row-{row.id}': 'new'})
+    hired = employees(region.odo)
+    assert hired['Зайцева Нина Павловна'].person.snils is None
+    assert Person.get_by_id(admin.id).snils == admin.snils
 
 
 def test_someone_already_working_here_is_ignored_and_their_card_is_not_touched(admin_client, region):

@@ -316,7 +316,7 @@ def request_commit(job, order, confirm_age=False):
     if ages and not confirm_age:
         raise ImportRefused('Вне возрастного диапазона программы: ' + _listed(ages)
                             + f' Чтобы зачислить их, отметьте «{movement.AGE_CONFIRMATION}» и нажмите '
-                              '«Ок»; иначе выберите для этих строк «Игнорировать запись».')
+                              '«ОК»; иначе выберите для этих строк «Игнорировать запись».')
     with db.atomic():
         ImportRow.update(age_confirmed=False).where(ImportRow.job == job).execute()
         confirmed = [a.row_id for a in ages]

@@ -19,7 +19,8 @@ from models import Employment, EmploymentEducation, ImportJob, ImportRow, Organi
 from services import russian, staff
 from services.common import Refused, write_transaction
 from services.imports import staff_rows
-from services.imports.jobs import FAILURE, ImportBusy, Overtaken, _store_candidates, beat
+from services.imports.jobs import (FAILURE, ImportBusy, Overtaken, _store_candidates, beat, values_of,
+                                   without_conflicts)
 from services.imports.parser import ImportRefused
 from services.registry import people, similar_people
 
@@ -82,17 +83,19 @@ def match_staff(job, runner):
     done = job.progress_done
     taken = list(staff_rows_to_decide(job).select(ImportRow.id, ImportRow.values).offset(done).tuples())
     incoming = [similar_people.Incoming.from_values(json.loads(values)) for _, values in taken]
-    batches = similar_people.similar_batches(incoming, job.organisation_id, batch=BATCH)
+    batches = similar_people.similar_batches(incoming, job.organisation_id, batch=BATCH, children=False)
     for start, found in zip(range(0, len(taken), BATCH), batches):
         _describe_work(found, job.organisation_id)
         decided = []
         for (row_id, _), candidates in zip(taken[start:start + BATCH], found):
             same = next((c for c in candidates if _same_person(c)), None)
-            if same is None:
-                decision = ImportRow.NEW if not candidates else ImportRow.UNDECIDED
+            if same is None:  # a number someone else holds is the administrator's to resolve
+                decision = (ImportRow.NEW if not candidates and not candidates.conflicts
+                            else ImportRow.UNDECIDED)
             else:
                 decision = ImportRow.IGNORE if same.group == WORKS_HERE else ImportRow.USE
             decided.append((row_id, json.dumps([c.__dict__ for c in candidates], ensure_ascii=False),
+                            json.dumps(list(candidates.conflicts), ensure_ascii=False),
                             decision, same.person_id if decision == ImportRow.USE else None))
         with write_transaction():
             _store_candidates(decided)
@@ -150,7 +153,12 @@ def decide_staff(job, row_id, decision, person_id=None):
     elif decision != ImportRow.IGNORE:
         raise ImportRefused('Выберите действие: использовать найденного, создать нового или игнорировать запись.')
     row.decision, row.chosen_person = decision, person_id if decision == ImportRow.USE else None
-    row.save(only=[ImportRow.decision, ImportRow.chosen_person])
+    changed = [ImportRow.decision, ImportRow.chosen_person]
+    if decision == ImportRow.NEW and json.loads(row.conflicts):  # never someone else's СНИЛС
+        row.values = json.dumps(without_conflicts(values_of(row), json.loads(row.conflicts)),
+                                ensure_ascii=False)
+        changed.append(ImportRow.values)
+    row.save(only=changed)
     return row
 
 

@@ -338,13 +338,14 @@ def _one_digit_apart(x, y):
     return differing == 1
 
 
-def score(p, person, same_document, min_score=MIN_SCORE):
+def score(p, person, same_document, min_score=MIN_SCORE, children=True):
     """(score 0–100, exact, agree, differ, conflict) of one registry person (a KEY_FIELDS tuple)
     against a prepared row, or None when the person is not a candidate: below ``min_score`` and
     not an exact match, or sharing neither a name nor an identifier with the row while some name
     is not close (what the surname-prefix blocking brings besides the child).  ``conflict`` names
     the identifier ('snils', 'document') shared by someone else: a staff member, or a person
-    whose surname, name and birth date all differ; such a person is no candidate, never exact."""
+    whose surname, name and birth date all differ; such a person is no candidate, never exact.
+    ``children=False`` (looking for an employee): staff are candidates like anyone else."""
     inc = p.incoming
     birth = person[_BIRTH]
     dates = _date_closeness(inc.birth_date, birth)
@@ -388,7 +389,8 @@ def score(p, person, same_document, min_score=MIN_SCORE):
     if same_document:
         agree.append('document')
     conflict = ''
-    if (same_snils or same_document) and (person[_STAFF] or max(s, n) < CLOSE_NAMES and not dates):
+    if (same_snils or same_document) and (children and person[_STAFF]
+                                          or max(s, n) < CLOSE_NAMES and not dates):
         conflict, exact = 'snils' if same_snils else 'document', False
     total = max(0, min(100, round(total)))
     if total < min_score and not exact and not conflict:
@@ -396,15 +398,15 @@ def score(p, person, same_document, min_score=MIN_SCORE):
     return total, exact, agree, differ, conflict
 
 
-def _ranked(p, person_ids, people, same_document, limit, min_score):
+def _ranked(p, person_ids, people, same_document, limit, min_score, children):
     candidates, conflicts = [], set()
     for pid in person_ids:
-        scored = score(p, people[pid], (p.index, pid) in same_document, min_score)
+        scored = score(p, people[pid], (p.index, pid) in same_document, min_score, children)
         if scored is None:
             continue
         if scored[4]:
             conflicts.add(scored[4])
-        elif not people[pid][_STAFF]:
+        elif not (children and people[pid][_STAFF]):
             candidates.append(Candidate(pid, *scored[:4]))
     candidates.sort(key=lambda c: (not c.exact, -c.score, c.person_id))
     found = Found(candidates[:limit])
@@ -416,31 +418,33 @@ def _ranked(p, person_ids, people, same_document, limit, min_score):
 # --- The engine ----------------------------------------------------------------------
 
 def similar_batches(rows, organisation_id=None, limit=LIMIT, min_score=MIN_SCORE, batch=500,
-                    block=BLOCK):
+                    block=BLOCK, children=True):
     """Yield, ``batch`` rows at a time, each incoming row's candidates, best first.
 
     ``rows`` are :class:`Incoming`.  The blocking queries run once per ``block`` rows, one
     query per key kind; scoring and reading what the screen shows go per batch, so the
     caller can store each batch as it comes.  ``organisation_id`` decides the groups:
     «в этой организации», «свободные» (no open membership anywhere), «в других организациях».
+    ``children`` (the default) leaves staff out; an employee's search passes False.
     """
     for block_start in range(0, len(rows), block):
         prepared = [_prepare(block_start + i, row) for i, row in enumerate(rows[block_start:block_start + block])]
         found, people, same_document = _block(prepared)
         for start in range(0, len(prepared), batch):
             part = prepared[start:start + batch]
-            scored = {p.index: _ranked(p, found.get(p.index, ()), people, same_document, limit, min_score)
+            scored = {p.index: _ranked(p, found.get(p.index, ()), people, same_document, limit,
+                                       min_score, children)
                       for p in part}
             _describe(part, scored, organisation_id)
             yield [scored[p.index] for p in part]
 
 
 def find_similar(rows, organisation_id=None, limit=LIMIT, min_score=MIN_SCORE, batch=500,
-                 progress=None, block=BLOCK):
+                 progress=None, block=BLOCK, children=True):
     """For each incoming row (an :class:`Incoming`), its candidates, best first (see
     :func:`similar_batches`).  ``progress(done, total)`` is called per batch."""
     results = []
-    for found in similar_batches(rows, organisation_id, limit, min_score, batch, block):
+    for found in similar_batches(rows, organisation_id, limit, min_score, batch, block, children):
         results.extend(found)
         if progress:
             progress(len(results), len(rows))

@@ -256,7 +256,7 @@ def registry_matches(person_values, organisation):
     incoming = similar_people.incoming_from_form(
         person_values['surname'], person_values['name'], person_values['patronymic'],
         person_values['birth_date'], person_values['gender'], person_values['snils'] or '')
-    candidates = similar_people.find_similar([incoming], organisation.id)[0]
+    candidates = similar_people.find_similar([incoming], organisation.id, children=False)[0]
     ids = [c.person_id for c in candidates]
     works = {}
     for job in (Employment.select(Employment, Organisation).join(Organisation)
