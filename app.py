@@ -39,9 +39,8 @@ MAIN_MENU = [
     ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
                   ('Импорт учеников', 'imports.start')]),
     ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations')]),
-    ('Организация', [('Сведения о сотрудниках', 'staff.index', '/staff/'),
-                     ('Пользователи и роли', 'users.index', '/users/'),
-                     ('Госуслуги сотрудников', 'esia.staff')]),
+    ('Организация', [('Сведения о сотрудниках', 'staff.index', '/staff/', '/esia/staff'),
+                     ('Пользователи и роли', 'users.index', '/users/')]),
 ]
 INBOX = 'inbox.index'  # its entry shows the unread count
 

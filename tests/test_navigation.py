@@ -23,7 +23,7 @@ PART_OF = {
     'programs.new': 'programs.index', 'programs.association_new': 'programs.associations',
     'staff.new': 'staff.index', 'users.roles': 'users.index', 'users.children': 'users.index',
     'users.role_new': 'users.index', 'staff_import.start': 'staff.index',
-    'staff_import.template': 'staff.index',
+    'staff_import.template': 'staff.index', 'esia.staff': 'staff.index',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 
@@ -64,8 +64,7 @@ def signed_in(client, role, region):
 ROLES = ('administrator', 'teacher', 'child', 'authority')
 EXPECTED = {
     'administrator': (['Главная', 'Входящие', 'Моё портфолио', 'Книга движения', 'Приказы', 'Импорт учеников',
-                       'Программы', 'Объединения', 'Сведения о сотрудниках', 'Пользователи и роли',
-                       'Госуслуги сотрудников'],
+                       'Программы', 'Объединения', 'Сведения о сотрудниках', 'Пользователи и роли'],
                       ['Обучение', 'Планирование', 'Организация']),
     'teacher': (['Мои объединения', 'Моё портфолио', 'Книга движения', 'Приказы', 'Программы', 'Объединения'],
                 ['Обучение', 'Планирование']),
