@@ -1,11 +1,11 @@
 """The start page of the current organisation: each role gets its own things."""
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import UserRole
 from services import home, inbox
-from web import has_right, today as region_today
+from web import audit_event, has_right, today as region_today
 
 bp = Blueprint('home', __name__)
 
@@ -42,3 +42,18 @@ def index():
     several = UserRole.select(UserRole.organisation).where(
         UserRole.user == current_user.id).distinct().count() > 1
     return render_template('home/index.html', several_organisations=several, **context)
+
+
+@bp.get('/my/children/<int:person_id>')
+def pupil(person_id):
+    """A child of the teacher's own объединения, with only what a teacher needs: no documents,
+    no СНИЛС, nothing of other organisations; not found for any other child."""
+    if g.organisation is None:
+        abort(404)
+    found = home.pupil_of(g.organisation, current_user.person_id, person_id, region_today())
+    if found is None:
+        abort(404)
+    child, places = found
+    audit_event('child_card_viewed', object_type='person', object_id=child.person.id,
+                details='teacher')
+    return render_template('home/pupil.html', child=child, places=places)

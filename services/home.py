@@ -119,6 +119,28 @@ def taught_by(organisation, school_year, person_id, today):
     return [(association, pupils.get(association.id, [])) for association in associations]
 
 
+def pupil_of(organisation, person_id, child_id, today):
+    """A child of the teacher's объединения here, as the teacher's card shows them: the person
+    and the teacher's own объединения they attend now (association, since); None unless the
+    child is in one of them now (the card is then not found)."""
+    if person_id is None:
+        return None
+    places = list(Membership.select(Membership, Association, Program)
+                  .join_from(Membership, Association)
+                  .join_from(Association, Employment, on=Association.teacher)
+                  .join_from(Association, Program, JOIN.LEFT_OUTER)
+                  .where(Membership.person == child_id, Membership.organisation == organisation,
+                         Membership.ended_on.is_null(), Association.organisation == organisation,
+                         Employment.person == person_id, Employment.organisation == organisation,
+                         Employment.dismissed_on.is_null())
+                  .order_by(Association.name))
+    if not places:
+        return None
+    child = Person.get_by_id(child_id)
+    return Pupil(child, age_on(child.birth_date, today), min(p.started_on for p in places)), \
+        [(place.association, place.started_on) for place in places]
+
+
 # --- The child: own занятия -------------------------------------------------------------
 
 def classes_of(organisation, person_id):

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from models import Order
+from models import Order, Role, UserRole
 
 pytestmark = pytest.mark.browser
 
@@ -130,7 +130,10 @@ def test_administrator_keeps_the_movement_book(live_server, page, region):
     assert errors == []
 
 
-def test_teacher_sees_the_book_read_only(live_server, page, region):
+def test_a_role_that_views_the_book_opens_it_read_only(live_server, page, region):
+    reader = Role.create(code='reader', name='Педагог с книгой движения', region=region.region,
+                         movement_book='view')
+    UserRole.update(role=reader).where(UserRole.user == region.teacher).execute()
     sign_in(page, live_server, 'odo-teacher', region.odo)
     page.goto(live_server + '/movement/')
     expect(page.locator('h1')).to_have_text('Книга движения учащихся')

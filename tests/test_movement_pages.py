@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 
-from models import AuditEvent, Membership, Order, OrderLine, Person
+from models import AuditEvent, Membership, Order, OrderLine, Person, Role, UserRole
 from services import movement
 from tests.builders import QueryCounter, association, child, committed, day, draft, program
 
@@ -316,9 +316,21 @@ def test_the_home_page_links_the_book_for_those_who_may_see_it(admin_client, cli
     assert 'href="/movement/"' not in text(client.get('/')).split('<main')[1]
 
 
-def test_a_teacher_sees_the_book_read_only(client, region, beads):
+def test_the_standard_teacher_s_role_does_not_open_the_book(client, region, beads):
+    order = committed(region.odo, 'enrolment', 1, [child()], to=beads.first)
+    sign_in_as(client, 'odo-teacher', region)
+    for url in ('/movement/', '/movement/export.xlsx', '/movement/print', f'/movement/orders/{order.id}',
+                '/movement/orders', f'/movement/orders/{order.id}/export.xlsx', '/programs/',
+                '/associations/', f'/movement/children/{order.lines.first().person_id}'):
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_role_that_views_the_book_opens_it_read_only(client, region, beads):
     order = committed(region.odo, 'enrolment', 1, [child()], to=beads.first)
     waiting = draft(region.odo, 'enrolment', 2, on=day(9, 2))
+    reader = Role.create(code='reader', name='Педагог с книгой движения', region=region.region,
+                         movement_book='view')
+    UserRole.update(role=reader).where(UserRole.user == region.teacher).execute()
     sign_in_as(client, 'odo-teacher', region)
     book = text(client.get('/movement/'))
     assert 'Книга движения учащихся' in book and 'Иванова Анна' in book

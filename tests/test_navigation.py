@@ -66,8 +66,8 @@ EXPECTED = {
     'administrator': (['Главная', 'Входящие', 'Моё портфолио', 'Книга движения', 'Приказы', 'Импорт учеников',
                        'Программы', 'Объединения', 'Сведения о сотрудниках', 'Пользователи и роли'],
                       ['Обучение', 'Планирование', 'Организация']),
-    'teacher': (['Мои объединения', 'Моё портфолио', 'Книга движения', 'Приказы', 'Программы', 'Объединения'],
-                ['Обучение', 'Планирование']),
+    # The standard teacher works in their own объединения: no book, no other teachers' groups.
+    'teacher': (['Мои объединения', 'Моё портфолио'], []),
     'child': (['Мои занятия'], []),
     'authority': (['Подведомственные организации'], []),
 }
@@ -195,7 +195,8 @@ def test_the_teacher_s_home_shows_own_associations_with_their_children_only(app,
     page = signed_in(client, 'teacher', region).get('/').get_data(as_text=True)
     assert '<h1>Мои объединения</h1>' in page
     assert '1а Бисер' in page and '2б Танцы' not in page
-    row = re.search(r'<tr><td>Иванова Анна Сергеевна</td><td>(\d+)</td><td>(.*?)</td></tr>', page)
+    row = re.search(rf'<tr><td class="name"><a href="/my/children/{anna.id}">Иванова Анна Сергеевна</a></td>'
+                    r'<td data-label="Возраст, лет">(\d+)</td><td data-label="Занимается с">(.*?)</td></tr>', page)
     today = datetime.date.today()
     assert int(row.group(1)) == today.year - 2015 - ((today.month, today.day) < (3, 1))
     assert row.group(2) == '14.09.2026'
