@@ -1,7 +1,7 @@
 """Programs and объединения: forms, rules, counts, versions and rights."""
 import pytest
 
-from models import Association, AuditEvent, Employment, Program
+from models import Association, AuditEvent, Employment, Program, Role, UserRole
 from services import programs
 from tests.builders import association, child, committed, person, program
 
@@ -124,11 +124,21 @@ def test_archived_programs_leave_the_list_and_take_no_new_associations(admin_cli
     assert AuditEvent.select().where(AuditEvent.event == 'program_archived').count() == 1
 
 
-def test_a_teacher_sees_programs_read_only(client, region):
+def test_a_role_that_views_the_book_sees_programs_read_only(client, region):
     beads = program(region.odo)
+    reader = Role.create(code='reader', name='Педагог с книгой движения', region=region.region,
+                         movement_book='view')
+    UserRole.update(role=reader).where(UserRole.user == region.teacher).execute()
     assert client.sign_in('odo-teacher', organisation=region.odo).status_code == 303
     page = text(client.get(f'/programs/{beads.id}'))
     assert 'Бисероплетение' in page and 'Сохранить' not in page and 'Перенести в архив' not in page
     assert client.get('/programs/new').status_code == 403
     assert client.post_form(f'/programs/{beads.id}', {**GOOD, 'version': beads.version}).status_code == 403
     assert Program.get_by_id(beads.id).name == 'Бисероплетение'
+
+
+def test_the_standard_teacher_role_does_not_open_programs(client, region):
+    beads = program(region.odo)
+    assert client.sign_in('odo-teacher', organisation=region.odo).status_code == 303
+    assert client.get(f'/programs/{beads.id}').status_code == 403
+    assert client.get('/programs/').status_code == 403
