@@ -110,14 +110,9 @@ def show(job_id):
 
 
 def _report(job):
-    rows = list(ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
-    problems = [(r, imports.row_child(r), imports.issues_of(r)) for r in rows]
-    problems = [(r, who, issues) for r, who, issues in problems if issues]
-    return render('imports/report.html', 'imports/report.html', job=job, problems=problems,
-                  unknown=json.loads(job.unknown_columns or '[]'),
-                  critical=sum(1 for r in rows if r.critical),
-                  clean=sum(1 for r, issues in [(r, imports.issues_of(r)) for r in rows]
-                            if not imports.row_has_errors(issues)))
+    return render('imports/report.html', 'imports/report.html', job=job, area='imports',
+                  who_label='Ученик', next_step='Продолжить: найти похожих учащихся',
+                  **imports.report_of(job))
 
 
 def _resolution(job):

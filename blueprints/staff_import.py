@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from models import ImportJob, ImportRow
+from models import ImportJob
 from services import imports, staff
 from services.common import parse_int
 from services.imports import ImportRefused
@@ -74,12 +74,9 @@ def upload():
 def show(job_id):
     job = _job_or_404(job_id)
     if job.status == ImportJob.VALIDATED:
-        rows = list(ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
-        issues = [(r, imports.row_child(r), imports.issues_of(r)) for r in rows]
-        return render_template('staff_import/report.html', job=job, problems=[p for p in issues if p[2]],
-                               unknown=json.loads(job.unknown_columns or '[]'),
-                               critical=sum(1 for r in rows if r.critical),
-                               clean=sum(1 for _, _, i in issues if not imports.row_has_errors(i)))
+        return render_template('imports/report.html', job=job, area='staff_import', who_label='Сотрудник',
+                               next_step='Продолжить: найти этих людей в регистре',
+                               **imports.report_of(job))
     if job.status == ImportJob.RESOLVING:
         return _resolution(job)
     if job.status in imports.RUNNABLE:

@@ -170,7 +170,7 @@ def test_noisy_cells_are_normalised_or_reported_by_row_and_column_with_the_allow
     assert values[4]['birth_date'] == '1985-09-01' and values[4]['qualification_category'] == 'highest'
     assert values[6]['snils'] == builders.valid_snils('456456456')
     page = admin_client.get(f'/staff/import/{current.id}').get_data(as_text=True)
-    reported = [[re.sub(r'<[^>]+>', '', cell).strip() for cell in re.findall(r'<td>(.*?)</td>', tr, re.S)]
+    reported = [[re.sub(r'<[^>]+>', '', cell).strip() for cell in re.findall(r'<td[^>]*>(.*?)</td>', tr, re.S)]
                 for tr in re.findall(r'<tr>(.*?)</tr>', page.split('<tbody>', 1)[1], re.S)]
     by_place = {(r[0], r[2]): r for r in reported}
     assert by_place[('4', 'СНИЛС')][4] == ('Ячейка будет пропущена. СНИЛС неверен: нужно 11 цифр '

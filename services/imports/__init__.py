@@ -10,7 +10,7 @@ kind ``staff`` through the same gates, report and runner: its rows and template 
 """
 from services.imports.jobs import (DECISIONS, RUNNABLE, ImportBusy, active_import, age_rows, cancel,
                                    choose_skip_mode, decide, draft_enrolment_orders, issues_of,
-                                   match, organisation_associations, rejected_rows,
+                                   match, organisation_associations, rejected_rows, report_of,
                                    request_commit, row_child, row_has_errors, rows_for_resolution,
                                    runs_in_background, start_import, undecided_count, values_of)
 from services.imports.parser import (FIELD_LABELS, MAX_BYTES, MAX_MEMBERS, MAX_ROWS, ImportRefused,
@@ -30,6 +30,7 @@ __all__ = [
     'cancel', 'choose_skip_mode', 'claim', 'decide', 'decide_staff', 'departure_places',
     'draft_enrolment_orders', 'ImportBusy', 'ImportRefused', 'issues_of', 'match', 'measure_sheets',
     'organisation_associations', 'parse_date', 'parse_file', 'rejected_rows', 'rejected_workbook',
+    'report_of',
     'request_commit', 'request_departure', 'request_staff_commit', 'row_child', 'row_has_errors',
     'rows_for_resolution', 'run_job', 'run_pending', 'runs_in_background', 'staff_rows_to_decide',
     'staff_runs_in_background', 'STAFF_TEMPLATE_NAME', 'start_import', 'start_staff_import',

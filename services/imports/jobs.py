@@ -380,3 +380,14 @@ def draft_enrolment_orders(organisation):
     return (Order.select().where(Order.organisation == organisation, Order.kind == Order.ENROLMENT,
                                  Order.status == Order.DRAFT)
             .order_by(Order.document_date.desc(), Order.id.desc()))
+
+
+def report_of(job):
+    """What the check of a validated file found: rows with issues (with who each row is), the
+    columns not recognised, and the counts of critical and clean rows (children's and staff files)."""
+    rows = list(ImportRow.select().where(ImportRow.job == job).order_by(ImportRow.row_number))
+    checked = [(r, row_child(r), issues_of(r)) for r in rows]
+    return {'problems': [(r, who, issues) for r, who, issues in checked if issues],
+            'unknown': json.loads(job.unknown_columns or '[]'),
+            'critical': sum(1 for r in rows if r.critical),
+            'clean': sum(1 for _, _, issues in checked if not row_has_errors(issues))}
