@@ -190,16 +190,20 @@ def import_setup(org, names=('1а Бисер', '2б Робототехника')
 # --- Counting queries ---------------------------------------------------------------
 
 class QueryCounter:
-    """``with QueryCounter() as counted: …`` — how many statements peewee ran in the block."""
+    """``with QueryCounter() as counted: …`` — how many statements peewee ran in the block, in this
+    thread (a background import runner left by another test queries the same database)."""
 
     def __init__(self):
         import logging
+        import threading
         self.logger, self.count = logging.getLogger('peewee'), 0
+        self.thread = threading.get_ident()
         self.handler = logging.Handler(logging.DEBUG)
         self.handler.emit = self._counted
 
     def _counted(self, record):
-        self.count += 1
+        if record.thread == self.thread:
+            self.count += 1
 
     def __enter__(self):
         self.level = self.logger.level
