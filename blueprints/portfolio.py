@@ -54,9 +54,7 @@ def _may_see(employment):
 def organisation_employment(view):
     @functools.wraps(view)
     def wrapper(employment_id, **kwargs):
-        employment = (Employment.select(Employment, Person).join(Person)
-                      .where(Employment.id == employment_id, Employment.organisation == g.organisation)
-                      .first())
+        employment = staff.employment_of(g.organisation, employment_id)
         if employment is None:
             abort(404)
         _may_see(employment)

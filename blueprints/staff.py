@@ -5,8 +5,7 @@ import functools
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import (EDUCATION_LEVELS, GENDERS, PORTFOLIO_KINDS, QUALIFICATION_CATEGORIES, Employment,
-                    Person, PortfolioItem)
+from models import EDUCATION_LEVELS, GENDERS, PORTFOLIO_KINDS, QUALIFICATION_CATEGORIES, PortfolioItem
 from services import staff
 from services.common import Refused
 from services.paging import page_of
@@ -24,9 +23,7 @@ def organisation_employment(view):
     """The view gets the organisation's employment named by ``<int:employment_id>``."""
     @functools.wraps(view)
     def wrapper(employment_id, **kwargs):
-        employment = (Employment.select(Employment, Person).join(Person)
-                      .where(Employment.id == employment_id, Employment.organisation == g.organisation)
-                      .first())
+        employment = staff.employment_of(g.organisation, employment_id)
         if employment is None:
             abort(404)
         return view(employment, **kwargs)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from keys import name_key, prefix_upper_bound
 from models import AccessChange, Membership, Person, Role, User, UserRole, utcnow
 from services.auth import accounts, passwords
-from services.common import Refused, write_transaction
+from services.common import Refused, age_on, write_transaction
 from services.esia import policy
 from services.access.people import BREAK_GLASS, account_of_person, derive_login
 from services.access.rights import STUDENT
@@ -46,13 +46,13 @@ def children_of(organisation, surname, today):
     users = {}
     for user in User.select().where(User.person.in_([p.id for p in found[:LIST_LIMIT]])).order_by(User.id):
         users.setdefault(user.person_id, user)
-    rows = [ChildRow(p, policy.age_on(p.birth_date, today), users.get(p.id)) for p in found[:LIST_LIMIT]]
+    rows = [ChildRow(p, age_on(p.birth_date, today), users.get(p.id)) for p in found[:LIST_LIMIT]]
     return rows, len(found) > LIST_LIMIT
 
 
 def password_refusal(child, today):
     """Why this child may not have a password, or None."""
-    age = policy.age_on(child.birth_date, today)
+    age = age_on(child.birth_date, today)
     if age >= policy.CHILD_PASSWORD_AGE:
         return (f'{child.full_name}: уже исполнилось {policy.CHILD_PASSWORD_AGE} лет, а по логину '
                 'и паролю входят только дети младше 14 лет. Старшие входят через Госуслуги.')

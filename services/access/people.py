@@ -7,6 +7,7 @@ from peewee import JOIN, IntegrityError, fn
 
 from keys import name_key
 from models import AccessChange, Employment, Person, Role, User, UserRole, WebSession, utcnow
+from services import staff
 from services.auth import accounts
 from services.common import Refused, locked, write_transaction
 from services.registry import similar_people
@@ -95,9 +96,7 @@ def users_of(organisation):
 
 
 def employment_here(organisation, employment_id):
-    return (Employment.select(Employment, Person).join(Person)
-            .where(Employment.id == employment_id, Employment.organisation == organisation,
-                   Employment.dismissed_on.is_null()).first())
+    return staff.employment_of(organisation, employment_id, working=True)
 
 
 def account_of_person(person_id):

@@ -2,6 +2,8 @@
 and for the break-glass regional administrator only; everyone else signs in through ЕСИА."""
 from dataclasses import dataclass
 
+from services.common import age_on
+
 CHILD_PASSWORD_AGE = 14
 ESIA_LINK_LABEL = '«Вход с учётной записью портала Госуслуг»'
 
@@ -11,10 +13,6 @@ class PasswordDecision:
     allowed: bool
     reason: str  # before_esia_date, child, break_glass, development, staff, teenager
     message: str = ''
-
-
-def age_on(birth_date, day):
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def password_sign_in(user, region, today, staff_password_allowed=False):

@@ -22,6 +22,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import clock
+from services.common import age_on
 from services.imports import sheets
 from services.registry import documents
 from keys import digits_key, document_key, name_key
@@ -537,7 +538,7 @@ def validate_row(number, raw, associations, today):
             problem('birth_date', 'Дата рождения должна быть в прошлом.', CRITICAL)
             birth = None
         else:
-            age = _age(birth, today)
+            age = age_on(birth, today)
             if not 3 <= age <= 18:
                 problem('birth_date', f'Ребёнку {age} лет — проверьте дату рождения.', WARNING)
     values['birth_date'] = birth.isoformat() if birth else None
@@ -615,10 +616,6 @@ def _capitalised(value):
     return value
 
 
-def _age(birth, today):
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 def _issued(text, raw, f, birth, today, problem, min_age=0, what='Документ'):
     if not text(f):
         return None
@@ -629,8 +626,8 @@ def _issued(text, raw, f, birth, today, problem, min_age=0, what='Докумен
         problem(f, 'Дата выдачи в будущем.', CELL)
     elif birth and day < birth:
         problem(f, f'{what} выдан(о) раньше даты рождения.', CELL)
-    elif birth and min_age and _age(birth, day) < min_age:
-        problem(f, f'{what} выдаётся с {min_age} лет, а ребёнку на дату выдачи {_age(birth, day)}.', CELL)
+    elif birth and min_age and age_on(birth, day) < min_age:
+        problem(f, f'{what} выдаётся с {min_age} лет, а ребёнку на дату выдачи {age_on(birth, day)}.', CELL)
     else:
         return day.isoformat()
     return None

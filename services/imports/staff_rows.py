@@ -17,6 +17,7 @@ import clock
 from keys import digits_key, name_key
 from models import EDUCATION_LEVELS, QUALIFICATION_CATEGORIES, Employment
 from services import staff
+from services.common import age_on
 from services.imports import parser
 from services.imports.parser import CELL, CRITICAL, ImportRefused, Issue, ParsedFile, ParsedRow
 from services.registry import documents
@@ -270,7 +271,7 @@ def validate_row(number, raw, offered, today):
     birth = _date(raw, text, 'birth_date', today, problem, CRITICAL)
     if birth is None and not text('birth_date'):
         problem('birth_date', 'Не указана дата рождения.', CRITICAL, 'ДД.ММ.ГГГГ')
-    elif birth is not None and not 14 <= _age(birth, today) <= 100:
+    elif birth is not None and not 14 <= age_on(birth, today) <= 100:
         problem('birth_date', 'Сотруднику должно быть от 14 до 100 лет: проверьте год рождения.', CRITICAL)
         birth = None
     values['birth_date'] = birth.isoformat() if birth else None
@@ -289,7 +290,7 @@ def validate_row(number, raw, offered, today):
         problem('position', 'Такой должности нет в списке региона.' if text('position')
                 else 'Не указана должность.', CRITICAL, ', '.join(offered.values()))
     started = _date(raw, text, 'started_on', today, problem, CELL)
-    if started and birth and _age(birth, started) < 14:
+    if started and birth and age_on(birth, started) < 14:
         problem('started_on', 'В день приёма сотруднику было меньше 14 лет: проверьте даты.', CELL)
         started = None
     values['started_on'] = started.isoformat() if started else None
@@ -306,10 +307,6 @@ def validate_row(number, raw, offered, today):
         values['work_email'] = ''
     values['_raw'] = {FIELD_LABELS[f]: t for f, t in texts.items() if t}
     return ParsedRow(number=number, values=values, issues=issues)
-
-
-def _age(birth, day):
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _date(raw, text, f, today, problem, severity):

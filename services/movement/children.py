@@ -3,7 +3,7 @@
 import clock
 from keys import name_key, prefix_upper_bound
 from models import Membership, Order, OrderLine, Person
-from services.common import parse_date
+from services.common import age_on, parse_date
 from services.registry import documents
 from services import russian
 
@@ -72,7 +72,7 @@ def parse_new_child(form, today=None):
     elif values['birth_date'] >= today:
         errors['birth_date'] = 'Дата рождения должна быть в прошлом.'
     else:
-        age = _age(values['birth_date'], today)
+        age = age_on(values['birth_date'], today)
         if not 3 <= age <= 18:
             warnings.append(f'Ребёнку {russian.count(age, "год", "nomn")} — проверьте дату рождения.')
     values['gender'] = form.get('gender', '')
@@ -81,5 +81,3 @@ def parse_new_child(form, today=None):
     return values, errors, warnings
 
 
-def _age(birth, today):
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

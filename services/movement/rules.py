@@ -10,7 +10,7 @@ from peewee import JOIN, fn
 from compiled import compiled
 from models import (WITHDRAWAL_REASONS, Association, Employment, Membership, Order, OrderLine,
                     Organisation, Person, Program, SchoolYear)
-from services.common import ru_date
+from services.common import age_on, ru_date
 from services import russian
 
 
@@ -242,19 +242,6 @@ CHILD_AGES = (3, 18)
 AGE_CONFIRMATION = 'Зачислить вне возрастного диапазона программы'
 
 
-def age_on(birth, day):
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def years(n):
-    """«1 год», «3 года», «45 лет»."""
-    if n % 10 == 1 and n % 100 != 11:
-        return f'{n} год'
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f'{n} года'
-    return f'{n} лет'
-
-
 def age_problem(order, birth, program=None):
     """What the child's age on the order's date (of the administrative act) says about
     enrolling them: (sentence, confirmable), or None when it fits or the order enrols nobody.
@@ -266,7 +253,7 @@ def age_problem(order, birth, program=None):
     if order.kind != Order.ENROLMENT or day is None or birth is None:
         return None
     age = age_on(_as_date(birth), day)
-    said = f'возраст на {ru_date(day)} — {years(age)}'
+    said = f'возраст на {ru_date(day)} — {russian.count(age, "год")}'
     youngest, oldest = CHILD_AGES
     if not youngest <= age <= oldest:
         return (f'{said}: в объединения зачисляют детей от {youngest} до {oldest} лет — '

@@ -1,7 +1,7 @@
 """«Сведения о сотрудниках»: the register of an organisation's employees, the employee card, the
 dismissal, and how complete cards and portfolios are (which monitoring reuses)."""
 from services.staff.cards import (ASSIGNED, EMAIL, MAX_EXPERIENCE, PHONE, add_employee,
-                                  dismissed_refusal, educations_of, esia_linked, parse_card,
+                                  dismissed_refusal, educations_of, employment_of, esia_linked, parse_card,
                                   parse_person, parse_position, parse_started_on, positions_of,
                                   registry_matches, save_card)
 from services.staff.dismissal import Dismissal, dismiss, parse_dismissal_date

@@ -5,7 +5,7 @@ import re
 from models import (EDUCATION_LEVELS, GENDERS, QUALIFICATION_CATEGORIES, Employment,
                     EmploymentEducation, EmploymentPosition, Membership, Organisation, Person, User)
 from keys import digits_key
-from services.common import Refused, parse_date, parse_int, save_versioned, write_transaction
+from services.common import Refused, age_on, parse_date, parse_int, save_versioned, write_transaction
 from services.registry import people, similar_people
 from services.registry.documents import (EXAMPLE_SNILS, is_valid_name, is_valid_snils,
                                          latin_lookalikes, normalise_name)
@@ -56,7 +56,7 @@ def parse_person(form, today):
     values['birth_date'] = parse_date(form.get('birth_date'))
     if values['birth_date'] is None:
         errors['birth_date'] = 'Укажите дату рождения в виде ДД.ММ.ГГГГ.'
-    elif not 14 <= _age(values['birth_date'], today) <= 100:
+    elif not 14 <= age_on(values['birth_date'], today) <= 100:
         errors['birth_date'] = 'Сотруднику должно быть от 14 до 100 лет: проверьте год рождения.'
     values['gender'] = form.get('gender', '')
     if values['gender'] not in GENDERS:
@@ -68,10 +68,6 @@ def parse_person(form, today):
     elif snils and not is_valid_snils(values['snils']):
         errors['snils'] = 'Контрольное число СНИЛС не сходится: проверьте цифры по документу.'
     return values, errors
-
-
-def _age(birth, day):
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def parse_position(form, offered, errors):
@@ -95,7 +91,7 @@ def parse_started_on(form, birth_date, today, errors):
         errors['started_on'] = 'Дата приёма — в виде ДД.ММ.ГГГГ.'
     elif started and started > today:
         errors['started_on'] = 'Дата приёма не может быть позже сегодняшней.'
-    elif started and birth_date and _age(birth_date, started) < 14:
+    elif started and birth_date and age_on(birth_date, started) < 14:
         errors['started_on'] = 'В день приёма сотруднику было меньше 14 лет: проверьте даты.'
     return started
 
@@ -298,3 +294,10 @@ def add_employee(organisation, person_values, position, started_on, existing_id,
                                        position=position, started_on=started_on)
     return employment, bool(existing_id)
 
+
+def employment_of(organisation, employment_id, working=False):
+    """The organisation's employment ``employment_id`` with its person, or None; ``working``:
+    only while not dismissed."""
+    query = (Employment.select(Employment, Person).join(Person)
+             .where(Employment.id == employment_id, Employment.organisation == organisation))
+    return (query.where(Employment.dismissed_on.is_null()) if working else query).first()
