@@ -9,7 +9,7 @@ import re
 import pytest
 
 from models import EnrolmentSelection, ImportJob, ImportRow, Membership, Message, Order, OrderLine, Person
-from services import imports, movement
+from services import imports, movement, russian
 from services.common import Refused
 from services.registry.similar_people import Incoming, find_similar
 from tests import builders
@@ -157,7 +157,8 @@ def test_the_rule_speaks_of_the_order_date_and_the_program(ages):
     assert movement.age_problem(order, ages['two'].birth_date, bead.program) == (TWO, False)
     assert movement.age_problem(order, D(1981, 4, 12))[1] is False  # an adult, whatever the program
     assert movement.age_problem(order, D(2015, 3, 1), bead.program) is None
-    assert movement.years(1) == '1 год' and movement.years(22) == '22 года' and movement.years(45) == '45 лет'
+    assert (russian.count(1, 'год') == '1 год' and russian.count(22, 'год') == '22 года'
+            and russian.count(45, 'год') == '45 лет')
 
 
 def test_the_selected_screen_asks_for_the_confirmation_and_adding_records_it(admin_client, region, ages):
