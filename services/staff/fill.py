@@ -2,14 +2,14 @@
 
 One rule for every screen and for monitoring: :func:`fill_of` reads any number of employments
 in a fixed number of queries (per 1,000 employments), :func:`fill_percentage` is the same for one.
-Percentages are floored to tenths, so «100 %» means every field and a card shown as 79,9 % is
-below 80 % wherever it is counted (the levels of monitoring: 90–100 high, 80–89,9 medium).
+The figure and its level are services.fill's, shared with the organisation card.
 """
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import clock
 from models import Employment, EmploymentEducation, Organisation, Person, PortfolioItem, Region, User
+from services.fill import Fill, measure as _measure
 from services.staff import settings
 from services.staff.settings import CARD_FIELDS, PORTFOLIO_FIELDS
 
@@ -18,36 +18,6 @@ COURSE_KINDS = (PortfolioItem.COURSE, PortfolioItem.QUALIFICATION, PortfolioItem
 ATTESTATION = PortfolioItem.ATTESTATION
 COURSE_YEARS, ATTESTATION_YEARS = 3, 5
 CHUNK = 1000
-HIGH, MEDIUM = 900, 800  # tenths of a percent
-
-
-@dataclass
-class Fill:
-    filled: int
-    required: int
-    missing: list = field(default_factory=list)  # [(code, label, anchor)]
-
-    @property
-    def tenths(self):
-        """Tenths of a percent, floored; nothing required counts as complete."""
-        return self.filled * 1000 // self.required if self.required else 1000
-
-    @property
-    def percent(self):
-        return self.tenths / 10
-
-    @property
-    def label(self):
-        whole, tenth = divmod(self.tenths, 10)
-        return f'{whole},{tenth}\u00a0%' if tenth else f'{whole}\u00a0%'
-
-    @property
-    def level(self):
-        return 'high' if self.tenths >= HIGH else 'medium' if self.tenths >= MEDIUM else 'low'
-
-    @property
-    def below_80(self):
-        return self.tenths < MEDIUM
 
 
 @dataclass
@@ -114,11 +84,6 @@ def item_gaps(item):
     return gaps
 
 
-def _measure(checks, codes, labels):
-    missing = [(code, *labels(code)) for code in codes if not checks[code]]
-    return Fill(len(codes) - len(missing), len(codes), missing)
-
-
 def _chunks(items):
     items = list(items)
     for start in range(0, len(items), CHUNK):
@@ -177,9 +142,8 @@ def organisation_fill(organisation_ids, day=None):
                     Employment.dismissed_on.is_null()))
     for e, fill in zip(*_with_fill(query, day)):
         card, portfolio = totals[e.organisation_id]
-        for total, one in ((card, fill.card), (portfolio, fill.portfolio)):
-            total.filled += one.filled
-            total.required += one.required
+        card.add(fill.card)
+        portfolio.add(fill.portfolio)
     return {oid: tuple(pair) for oid, pair in totals.items()}
 
 
