@@ -114,7 +114,7 @@ def save():
     except card.MissingReason as error:
         return _page(organisation, True, _typed(), {'reason': error.messages[0]}, status=422)
     except card.Stale as error:
-        return _stale_page(organisation, error)
+        return _stale_page(organisation, error, values)
     if changed:
         audit_event('organisation_card_updated', object_type='organisation', object_id=organisation.id,
                     details='fields: ' + ', '.join(changed))
@@ -124,7 +124,7 @@ def save():
     return redirect(url_for('card.own'), 303)
 
 
-def _stale_page(organisation, error):
+def _stale_page(organisation, error, parsed):
     """The card as saved now in the fields changed meanwhile (what this person typed shown under
     each), everything else as this person typed it, and the new version to save against."""
     fresh = type(organisation).get_by_id(organisation.id)
@@ -136,23 +136,13 @@ def _stale_page(organisation, error):
     typed = {}
     for code in error.fields:
         if code in stored:
-            mine = values.get(code, '')
-            if mine != stored[code]:
-                typed[code] = _typed_display(code, mine, names, by_code)
+            mine = card.display(code, parsed.get(code), names, by_code)
+            if mine != error.before.get(code):  # this person changed it too: show what they typed
+                typed[code] = mine
             values[code] = stored[code]
     audit_event('organisation_card_updated', object_type='organisation', object_id=organisation.id,
                 result='stale')
     return _page(fresh, True, values, {'form': error.messages}, typed, status=409)
-
-
-def _typed_display(code, typed, names, by_code):
-    if code == 'director':
-        return names.get(int(typed), '') if typed and typed.isdigit() else ''
-    if code == 'deputies':
-        return '; '.join(sorted(names.get(int(eid), '') for eid in typed if eid.isdigit()))
-    if code in fields.CHOICES:
-        return fields.CHOICES[code].get(typed, typed)
-    return typed or ''
 
 
 # --- The change log's export -------------------------------------------------------------------

@@ -18,8 +18,9 @@ PARAMETER_TEXT_MAX = 1000
 class Stale(Refused):
     """The card was saved by someone else since the form was read; ``fields`` changed meanwhile."""
 
-    def __init__(self, changed, who):
+    def __init__(self, changed, who, before=None):
         self.fields = [code for code, _ in changed]
+        self.before = before or {}  # code → the value as the outdated form had it (as shown)
         labels = ', '.join(f'«{label}»' for _, label in changed) or 'карточку целиком'
         people = f' ({", ".join(who)})' if who else ''
         super().__init__(f'Пока карточка была открыта у вас, её сохранили снова{people}: изменены {labels}. '
@@ -230,20 +231,22 @@ def _labels(parameters):
 
 
 def changed_since(organisation, version, parameters):
-    """[(code, label)] changed after ``version`` and who changed them, from the change log."""
+    """[(code, label)] changed after ``version``, who changed them and each one's value before,
+    from the change log."""
     rows = (OrganisationCardChange.select(OrganisationCardChange, User, Person)
             .join(User).join(Person, on=(User.person == Person.id), join_type=JOIN.LEFT_OUTER)
             .where(OrganisationCardChange.organisation == organisation,
                    OrganisationCardChange.version > version)
             .order_by(OrganisationCardChange.id))
-    changed, who = [], []
+    changed, who, before = [], [], {}
     for row in rows:
         if (row.field, row.label) not in changed:
             changed.append((row.field, row.label))
+            before[row.field] = row.old_value
         name = row.user.display_name if row.user_id else 'система'
         if name not in who:
             who.append(name)
-    return changed, who
+    return changed, who, before
 
 
 def changes_between(old, new):
