@@ -32,6 +32,7 @@ TODAY = datetime.date(2026, 12, 2)
     (validation.check_oktmo, '64701000', '64701000'),
     (validation.check_okved, '85.41', '85.41'),
     (validation.check_bik, '044525225', '044525225'),
+    (validation.check_bik, '016401800', '016401800'),  # УФК по Сахалинской области
     (validation.check_phones, '8 (4242) 45-67-89, +7 914 123 45 67',
      '+7 (424) 245-67-89, +7 (914) 123-45-67'),
     (validation.check_email, 'CDT@Edu65.ru', 'cdt@edu65.ru'),
@@ -55,6 +56,7 @@ def test_valid_codes_pass_and_are_stored_normalised(check, text, stored):
     (validation.check_oktmo, '647010', 'ОКТМО — 8 или 11 цифр'),
     (validation.check_okved, '85,41', 'ОКВЭД — код вида деятельности'),
     (validation.check_bik, '144525225', 'БИК банка — 9 цифр, начинается с 04'),
+    (validation.check_bik, '0445252', 'БИК банка — 9 цифр, начинается с 04'),
     (validation.check_phones, '45-67-89', 'Телефон «45-67-89» не распознан'),
     (validation.check_phones, '+7 (424) 245-67-89, позвонить', 'Телефон «позвонить» не распознан'),
     (validation.check_email, 'cdt@edu65', 'Адрес электронной почты — в виде name@example.ru'),

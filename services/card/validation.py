@@ -100,8 +100,9 @@ def check_okved(text):
 
 def check_bik(text):
     number = _digits_only(text)
-    if not re.fullmatch(r'04\d{7}', number):
-        return number, 'БИК банка — 9 цифр, начинается с 04, например 046401001.'
+    if not re.fullmatch(r'0[14]\d{7}', number):
+        return number, ('БИК банка — 9 цифр, начинается с 04 (банк) или 01 (казначейство), '
+                        'например 040813608.')
     return number, None
 
 
