@@ -20,6 +20,7 @@ TYPES = {'odo': 'Организация дополнительного обра�
 OKVED = {'odo': '85.41', 'school': '85.14', 'kindergarten': '85.11', 'college': '85.21',
          'municipal_body': '84.11', 'regional_body': '84.11'}
 BANK = ('Дальневосточный банк ПАО Сбербанк', '040813608', '30101810600000000608')
+MUNICIPALITY_BONUS = (0.5, 0.2, 0.0)
 BANK_FIELDS = ('bank_name', 'bik', 'settlement_account', 'correspondent_account')
 # The home ОДО keeps a few fields for its administrator to fill (the card opens below 100 %).
 HOME_LEFT_EMPTY = ('licence_issuer', 'internet_speed_actual', 'computers')
@@ -42,7 +43,9 @@ def _account(rng, bik):
 
 
 def _values(rng, org, home):
-    p, full = org.completeness, org.completeness >= 0.999
+    # Municipalities differ too: in some every organisation keeps its card up to date.
+    bonus = MUNICIPALITY_BONUS[org.muni.index % len(MUNICIPALITY_BONUS)] if org.muni is not None else 0
+    p, full = min(1.0, org.completeness + bonus), org.completeness >= 0.999
     kind = org.kind
     educational = kind in models.EDUCATIONAL_KINDS
     capacity = rng.choice((80, 120, 240, 400, 600, 850, 1100))
