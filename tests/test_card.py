@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from models import (CardParameter, CardParameterValue, Employment, Organisation, OrganisationCardChange,
                     OrganisationManager, Region)
+from keys import name_key
 from services import card
 from services.card import fields, validation
 from services.fill import Fill
@@ -152,6 +153,10 @@ def test_an_edit_needs_a_reason_and_a_refusal_writes_nothing(admin_client, regio
     assert 'Укажите причину изменения' in response.get_data(as_text=True)
     assert Organisation.get_by_id(region.odo.id).phone == '+7 (424) 245-67-89'
     assert OrganisationCardChange.select().count() == before
+    # A new short name keeps the organisation findable by it.
+    assert post_card(admin_client, region, short_name='МАУДО «ЦДТ»', reason='Новый устав').status_code == 303
+    assert Organisation.get_by_id(region.odo.id).name_key == name_key('МАУДО «ЦДТ»')
+    post_card(admin_client, region, reason='Вернули название')
 
 
 def test_a_wrong_inn_is_refused_with_a_sentence_and_nothing_else_is_saved(admin_client, region):

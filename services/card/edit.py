@@ -5,6 +5,7 @@ import re
 
 from peewee import JOIN
 
+from keys import name_key
 from models import (CardParameterValue, Employment, Organisation, OrganisationCardChange,
                     OrganisationManager, Person, User, utcnow)
 from services.card import fields, validation
@@ -271,7 +272,8 @@ def save_card(organisation, version, values, reason, user):
                                 'новыми значениями.')
         new_version = version + 1
         columns = {code: values[code] for code in changed if code in fields.FIELDS and code not in fields.STAFF}
-        Organisation.update(version=new_version, **columns).where(Organisation.id == current.id).execute()
+        keys = {'name_key': name_key(values['short_name'])} if 'short_name' in columns else {}
+        Organisation.update(version=new_version, **columns, **keys).where(Organisation.id == current.id).execute()
         _save_managers(current, old, values, changed)
         _save_parameters(current, values, [code for code in changed if code.startswith(fields.PARAMETER)])
         staff_names = dict(staff_of(current))
