@@ -153,3 +153,32 @@ def test_the_card_journey(browser, live_server, region, partly_filled, options):
     shot(body, f'card-{options["viewport"]["width"]}-body-top', 'h1')
     for page in (admin, second, body):
         page.context.close()
+
+
+@pytest.mark.parametrize('options', [DESKTOP, PHONE], ids=['1280', '360'])
+def test_the_regional_body_adds_a_parameter_that_every_card_then_asks_for(browser, app, live_server, region,
+                                                                         options):
+    with app.app_context():
+        ministry = builders.organisation(region.region, None, None, 'regional_body', 'Министерство образования')
+        builders.user('minobr', ministry, 'authority_specialist')
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(10000)
+    page.goto(f'{live_server}/login?tab=body&region={region.region.id}&kind=regional_body')
+    page.select_option('#organisation', value=str(ministry.id))
+    page.fill('#login', 'minobr')
+    page.fill('#password', builders.PASSWORD)
+    page.click('button:has-text("Войти")')
+    page.wait_for_url(live_server + '/')
+    page.goto(f'{live_server}/card/settings')
+    page.fill('#name', 'Наличие спортивного зала')
+    page.select_option('#kind', 'yes_no')
+    page.check('input[name="required"]')
+    page.click('button:has-text("Добавить параметр")')
+    expect(page.locator('.flash.ok')).to_contain_text('Параметр «Наличие спортивного зала» добавлен')
+    expect(page.locator('#parameters td.name')).to_have_text('Наличие спортивного зала')
+    assert page.evaluate('document.documentElement.scrollWidth') <= options['viewport']['width']
+    shot(page, f'card-settings-{options["viewport"]["width"]}')
+    page.goto(f'{live_server}/card/{region.odo.id}')
+    expect(page.locator('#card-fill')).to_contain_text('Наличие спортивного зала')
+    expect(page.locator('#section-region')).to_contain_text('не заполнено')
+    page.context.close()
