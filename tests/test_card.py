@@ -363,3 +363,25 @@ def test_fill_of_many_organisations_takes_a_fixed_number_of_queries(region):
         result = card.fill_of(few + many)
     assert large.count == small.count <= 5
     assert len(result) == 42 and all(isinstance(fill, Fill) for fill in result.values())
+
+
+def test_hostile_text_in_every_text_field_is_escaped_on_the_card_the_log_and_the_body_s_view(
+        admin_client, region, app):
+    hostile = '<script>alert(1)</script>" onmouseover="x" hx-get="/x'
+    texts = [code for code in fields.FIELDS if code not in fields.STAFF and code not in fields.DATES
+             and code not in fields.NUMBERS and code not in fields.CHOICES and code not in validation.CODES
+             and code not in ('kpp', 'settlement_account', 'correspondent_account')]
+    assert {'founders', 'legal_address', 'bank_name', 'licence_issuer', 'internet'} <= set(texts)
+    CardParameter.create(region=region.region, name=hostile, kind='text')
+    parameter = CardParameter.get()
+    response = post_card(admin_client, region, reason=hostile, **{f'param-{parameter.id}': hostile},
+                         **{code: f'{code} {hostile}' for code in texts})
+    assert response.status_code == 303
+    body = type(admin_client)(app.test_client())
+    body.sign_in('uo-specialist', organisation=region.body)
+    fragment = {'HX-Request': 'true', 'HX-Request-Type': 'partial'}
+    for html in (admin_client.get('/card/').get_data(as_text=True),
+                 admin_client.get('/card/', headers=fragment).get_data(as_text=True),
+                 body.get(f'/card/{region.odo.id}').get_data(as_text=True)):
+        assert '<script>alert' not in html and '" onmouseover="x"' not in html
+        assert '&lt;script&gt;alert(1)&lt;/script&gt;&#34; onmouseover=&#34;x&#34; hx-get=&#34;/x' in html
