@@ -307,6 +307,9 @@ class Organisation(BaseModel):
     licence_date = DateField(null=True)
     licence_issuer = CharField(max_length=500, default='')
     licence_url = CharField(max_length=500, default='')
+    licence_scan_name = CharField(max_length=64, default='')  # under UPLOAD_FOLDER/licences
+    licence_scan_type = CharField(max_length=8, default='')
+    licence_scan_size = IntegerField(null=True)
     capacity = IntegerField(null=True)
     capacity_per_shift = IntegerField(null=True)
     shifts = IntegerField(null=True)

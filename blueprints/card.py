@@ -3,13 +3,15 @@ edits with a reason into «Журнал изменений» (filtered, exported
 settings.  Editing needs «Карточка ОО»; the organisation's staff and the management body over it
 read the card."""
 import io
+import os
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user
 
 from models import CARD_PARAMETER_KINDS
 from services import card
-from services.card import fields, log, reach, settings
+from services.card import fields, licence, log, reach, settings
 from services.common import Refused
 from services.spreadsheets import attachment_disposition
 from web import audit_event, has_right, region_zone, render, requires_right, today as region_today
@@ -56,6 +58,8 @@ def _page(organisation, editable, values=None, errors=None, stale=None, status=2
     export = (url_for('card.own_log_export', **_args(filters)) if own
               else url_for('card.log_export', organisation_id=organisation.id, **_args(filters)))
     here = url_for('card.own') if own else url_for('card.show', organisation_id=organisation.id)
+    scan_url = (url_for('card.own_licence_scan') if own
+                else url_for('card.licence_scan', organisation_id=organisation.id))
     names = dict(staff)
     by_code = {fields.parameter_code(p.id): p for p in parameters}
     return render('card/card.html', 'card/_log.html', organisation=organisation, editable=editable,
@@ -64,7 +68,7 @@ def _page(organisation, editable, values=None, errors=None, stale=None, status=2
                   fill=card.card_fill(organisation), parameters=parameters, staff=staff,
                   fields=fields, sections=fields.SECTIONS, changes=changes[:LOG_SHOWN],
                   more=len(changes) > LOG_SHOWN, people=people, filters=filters, export_url=export,
-                  here=here, version=organisation.version), status
+                  here=here, scan_url=scan_url, version=organisation.version), status
 
 
 def _typed():
@@ -105,16 +109,33 @@ def save():
     staff_ids = [eid for eid, _ in card.staff_of(organisation)]
     values, errors = card.parse_card(request.form, staff_ids, parameters, region_today())
     reason = card.parse_reason(request.form)
+    scan = None if errors else _uploaded_scan(errors)
     if errors:
+        if getattr(request.files.get('licence_scan'), 'filename', '') and 'licence_scan' not in errors:
+            errors['licence_scan'] = 'Исправьте ошибки и выберите файл скана ещё раз: браузер его не сохраняет.'
         errors['form'] = ['Карточка не сохранена: исправьте отмеченные поля — под каждым написано, что не так.']
         return _page(organisation, True, _typed(), errors, status=422)
+    old_scan = organisation.licence_scan_name
+    if scan is not None:
+        values['licence_scan'] = scan
+    elif request.form.get('remove_licence_scan') == '1':
+        values['licence_scan'] = None
     try:
         changed = card.save_card(organisation, request.form.get('version', type=int), values, reason,
                                  current_user)
     except card.MissingReason as error:
+        _discard(scan)
         return _page(organisation, True, _typed(), {'reason': error.messages[0]}, status=422)
     except card.Stale as error:
+        _discard(scan)
         return _stale_page(organisation, error, values)
+    except Exception:
+        _discard(scan)
+        raise
+    if 'licence_scan' in changed and old_scan:
+        licence.remove(_upload_folder(), old_scan)
+    elif scan is not None and 'licence_scan' not in changed:
+        _discard(scan)
     if changed:
         audit_event('organisation_card_updated', object_type='organisation', object_id=organisation.id,
                     details='fields: ' + ', '.join(changed))
@@ -122,6 +143,74 @@ def save():
     else:
         flash('В карточке ничего не изменилось.', 'info')
     return redirect(url_for('card.own'), 303)
+
+
+# --- The licence's scan ----------------------------------------------------------------------
+
+def _upload_folder():
+    return current_app.config['UPLOAD_FOLDER']
+
+
+def _uploaded_scan(errors):
+    """(stored name, type, size) of a checked upload, stored already; None without one; a
+    refusal goes to errors."""
+    upload = request.files.get('licence_scan')
+    if upload is None or not upload.filename:
+        return None
+    upload.stream.seek(0, os.SEEK_END)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    try:
+        if size > licence.MAX_BYTES:
+            raise Refused(f'Файл скана больше 5 МБ. Отсканируйте лицензию с меньшим разрешением или '
+                          'сожмите файл и загрузите снова.')
+        data = upload.stream.read(licence.MAX_BYTES + 1)
+        kind = licence.check(data, os.path.basename(upload.filename.replace('\\', '/'))[:100])
+    except Refused as refused:
+        errors['licence_scan'] = ' '.join(refused.messages)
+        errors['form'] = ['Карточка не сохранена: исправьте отмеченные поля — под каждым написано, что не так.']
+        return None
+    return licence.store(_upload_folder(), data, kind), kind, len(data)
+
+
+def _discard(scan):
+    if scan is not None:
+        licence.remove(_upload_folder(), scan[0])
+
+
+IMAGE_POLICY = "default-src 'none'; img-src 'self'; frame-ancestors 'none'; sandbox"
+PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+
+
+def _scan(organisation):
+    data = licence.read(_upload_folder(), organisation.licence_scan_name)
+    if data is None or not organisation.licence_scan_type:
+        abort(404)
+    kind = organisation.licence_scan_type
+    inline = licence.inline_safe(kind, data)
+    audit_event('licence_scan_opened', object_type='organisation', object_id=organisation.id,
+                details='inline' if inline else 'attachment')
+    response = send_file(io.BytesIO(data), mimetype=licence.MIMETYPES[kind], as_attachment=not inline,
+                         download_name=f'licence-{organisation.id}.{licence.EXTENSIONS[kind]}', max_age=0)
+    response.headers['Cache-Control'] = 'no-store'
+    response.headers['Content-Security-Policy'] = PDF_POLICY if kind == 'pdf' else IMAGE_POLICY
+    return response
+
+
+@bp.get('/licence-scan')
+def own_licence_scan():
+    if not may_read_own():
+        abort(404)
+    return _scan(type(g.organisation).get_by_id(g.organisation.id))
+
+
+own_licence_scan.opens_when = may_read_own
+
+
+@bp.get('/<int:organisation_id>/licence-scan')
+def licence_scan(organisation_id):
+    organisation, _ = _readable(organisation_id)
+    return _scan(organisation)
 
 
 def _stale_page(organisation, error, parsed):

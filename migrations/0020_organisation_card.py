@@ -1,7 +1,8 @@
 """«Карточка ОО» complete: the columns the card's seven sections lack, the director and deputies
 chosen from the organisation's staff instead of typed, the region's own card parameters with
 their values, the region's list of required card fields, and a change log that knows the
-section, the label and the card version each change produced (so a stale save can name what
+section, the label and the card version each change produced; the licence's scan is a file
+outside ``static/`` under a server-chosen name (``licence_scan_name``) (so a stale save can name what
 changed meanwhile).
 
 The typed ``director``/``deputies`` texts become ``organisation_manager`` rows where they name
@@ -33,6 +34,9 @@ ORGANISATION_COLUMNS = (
     ('correspondent_account', "VARCHAR(20) NOT NULL DEFAULT ''"),
     ('licence_issuer', "VARCHAR(500) NOT NULL DEFAULT ''"),
     ('licence_url', "VARCHAR(500) NOT NULL DEFAULT ''"),
+    ('licence_scan_name', "VARCHAR(64) NOT NULL DEFAULT ''"),
+    ('licence_scan_type', "VARCHAR(8) NOT NULL DEFAULT ''"),
+    ('licence_scan_size', 'INTEGER'),
     ('capacity_per_shift', 'INTEGER'),
     ('shifts', 'INTEGER'),
     ('video_surveillance', "VARCHAR(3) NOT NULL DEFAULT ''"),
@@ -44,8 +48,9 @@ ORGANISATION_COLUMNS = (
 )
 CHANGE_COLUMNS = (('version', 'INTEGER'), ('section', "VARCHAR(16) NOT NULL DEFAULT ''"),
                   ('label', "VARCHAR(300) NOT NULL DEFAULT ''"))
+SCAN_TYPES = ('', 'pdf', 'jpeg', 'png')
 CHOICES = (('status', STATUSES), ('video_surveillance', YES_NO), ('content_filtering', YES_NO),
-           ('internet_technology', TECHNOLOGIES))
+           ('internet_technology', TECHNOLOGIES), ('licence_scan_type', SCAN_TYPES))
 
 
 def _values(values):

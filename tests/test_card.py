@@ -14,6 +14,7 @@ from services import card
 from services.card import fields, validation
 from services.fill import Fill
 from tests import builders
+from tests.test_portfolio import pdf, png
 
 TODAY = datetime.date(2026, 12, 2)
 
@@ -134,7 +135,7 @@ def test_the_administrator_fills_the_card_to_100_and_every_field_goes_to_the_log
     fill = card.card_fill(odo)
     assert (fill.label, fill.level, fill.level_word, fill.missing) == ('100\u00a0%', 'high', 'высокий', [])
     changes = list(OrganisationCardChange.select().where(OrganisationCardChange.organisation == odo))
-    assert {c.field for c in changes} == set(fields.FIELDS) - {'buildings', 'okato', 'short_name'}
+    assert {c.field for c in changes} == set(fields.FIELDS) - {'buildings', 'okato', 'short_name', 'licence_scan'}
     phone = next(c for c in changes if c.field == 'phone')
     assert (phone.old_value, phone.new_value, phone.label, phone.section) == (
         '', '+7 (424) 245-67-89', 'Телефоны', 'contacts')
@@ -385,3 +386,61 @@ def test_hostile_text_in_every_text_field_is_escaped_on_the_card_the_log_and_the
                  body.get(f'/card/{region.odo.id}').get_data(as_text=True)):
         assert '<script>alert' not in html and '" onmouseover="x"' not in html
         assert '&lt;script&gt;alert(1)&lt;/script&gt;&#34; onmouseover=&#34;x&#34; hx-get=&#34;/x' in html
+
+
+# --- The licence's scan ------------------------------------------------------------------------------
+
+@pytest.fixture
+def uploads(app, tmp_path):
+    app.config['UPLOAD_FOLDER'] = str(tmp_path / 'uploads')
+    return tmp_path / 'uploads' / 'licences'
+
+
+def post_with_scan(client, region, data, name, **changes):
+    form = full_form(region, **changes)
+    form.setdefault('version', version_of(region.odo))
+    form['licence_scan'] = (io.BytesIO(data), name)
+    return client.post_form('/card/', form, page='/card/', content_type='multipart/form-data')
+
+
+def test_a_licence_scan_fills_the_licence_field_and_is_served_with_the_card_s_rights(admin_client, region, app,
+                                                                                    uploads):
+    response = post_with_scan(admin_client, region, pdf(), 'лицензия.pdf', licence_url='')
+    assert response.status_code == 303
+    odo = Organisation.get_by_id(region.odo.id)
+    assert odo.licence_scan_type == 'pdf' and (uploads / odo.licence_scan_name).exists()
+    assert card.card_fill(odo).tenths == 1000  # the scan stands for the link
+    log = OrganisationCardChange.get(OrganisationCardChange.field == 'licence_scan')
+    assert log.new_value.startswith('PDF, ') and log.label == 'Скан лицензии'
+    served = admin_client.get('/card/licence-scan')
+    assert served.status_code == 200 and served.data == pdf()
+    assert served.headers['Cache-Control'] == 'no-store' and served.mimetype == 'application/pdf'
+    body = type(admin_client)(app.test_client())
+    body.sign_in('uo-specialist', organisation=region.body)
+    assert body.get(f'/card/{region.odo.id}/licence-scan').status_code == 200
+    far = type(admin_client)(app.test_client())
+    far.sign_in('far-admin', organisation=region.far_odo)
+    assert far.get(f'/card/{region.odo.id}/licence-scan').status_code == 404
+    assert far.get('/card/licence-scan').status_code == 404  # its own card has no scan
+    # A new scan replaces the old file; removing it leaves no file behind.
+    first = odo.licence_scan_name
+    assert post_with_scan(admin_client, region, png(), 'скан.png', licence_url='',
+                          reason='Переоформлена лицензия').status_code == 303
+    odo = Organisation.get_by_id(region.odo.id)
+    assert odo.licence_scan_type == 'png' and not (uploads / first).exists()
+    form = full_form(region, licence_url='', remove_licence_scan='1', reason='Скан устарел',
+                     version=version_of(region.odo))
+    assert admin_client.post_form('/card/', form, page='/card/').status_code == 303
+    assert Organisation.get_by_id(region.odo.id).licence_scan_name == '' and not list(uploads.iterdir())
+
+
+def test_a_web_page_named_pdf_is_refused_and_a_refused_card_keeps_no_file(admin_client, region, uploads):
+    response = post_with_scan(admin_client, region, b'<html><script>alert(1)</script></html>', 'лицензия.pdf')
+    assert response.status_code == 422
+    assert 'внутри веб-страница (HTML), а не скан документа' in response.get_data(as_text=True)
+    refused = post_with_scan(admin_client, region, pdf(), 'лицензия.pdf', inn='6501001238')
+    assert refused.status_code == 422 and 'выберите файл скана ещё раз' in refused.get_data(as_text=True)
+    stale = post_with_scan(admin_client, region, pdf(), 'лицензия.pdf', version=0)
+    assert stale.status_code == 409
+    assert not uploads.exists() or not list(uploads.iterdir())
+    assert Organisation.get_by_id(region.odo.id).licence_scan_name == ''

@@ -24,7 +24,7 @@ PART_OF = {
     'staff.new': 'staff.index', 'users.roles': 'users.index', 'users.children': 'users.index',
     'users.role_new': 'users.index', 'staff_import.start': 'staff.index',
     'staff_import.template': 'staff.index', 'esia.staff': 'staff.index',
-    'card.own_log_export': 'card.own',
+    'card.own_log_export': 'card.own', 'card.own_licence_scan': 'card.own',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 

@@ -8,7 +8,7 @@ from peewee import JOIN
 from keys import name_key
 from models import (CardParameterValue, Employment, Organisation, OrganisationCardChange,
                     OrganisationManager, Person, User, utcnow)
-from services.card import fields, validation
+from services.card import fields, licence, validation
 from services.card.settings import parameters_of
 from services.common import Refused, locked, parse_date, parse_int, ru_date, write_transaction
 
@@ -70,8 +70,11 @@ def director_of(organisation):
 
 def values_of(organisation, parameters):
     """{code: stored value} of every field of the card, the region's parameters included."""
-    values = {code: getattr(organisation, code) for code in fields.FIELDS if code not in fields.STAFF}
+    values = {code: getattr(organisation, code) for code in fields.FIELDS
+              if code not in fields.STAFF and code not in fields.FILES}
     values['director'], values['deputies'] = managers_of(organisation)
+    values['licence_scan'] = ((organisation.licence_scan_name, organisation.licence_scan_type,
+                               organisation.licence_scan_size) if organisation.licence_scan_name else None)
     stored = dict(CardParameterValue.select(CardParameterValue.parameter, CardParameterValue.value)
                   .where(CardParameterValue.organisation == organisation).tuples())
     for parameter in parameters:
@@ -87,6 +90,8 @@ def form_values(values):
             shown[code] = ''
         elif code == 'deputies':
             shown[code] = [str(eid) for eid in value]
+        elif code in fields.FILES:
+            shown[code] = ''  # a file input shows no value
         elif hasattr(value, 'isoformat'):
             shown[code] = value.isoformat()
         else:
@@ -100,6 +105,8 @@ def display(code, value, staff_names, parameters_by_code):
         return staff_names.get(value, '') if value else ''
     if code == 'deputies':
         return '; '.join(sorted(staff_names.get(eid, '') for eid in value))
+    if code in fields.FILES:
+        return licence.label(value)
     parameter = parameters_by_code.get(code)
     if parameter is not None:
         if parameter.kind == 'yes_no':
@@ -206,10 +213,11 @@ def _parse_parameter(parameter, form, values, errors):
 
 
 def parse_card(form, staff_ids, parameters, today):
-    """The card form → (values by code, errors by code); only the card's own fields are read."""
+    """The card form → (values by code, errors by code); only the card's own fields are read.
+    The licence's scan is the view's (a file to store first): absent from ``values`` means kept."""
     values, errors = {}, {}
     for code in fields.FIELDS:
-        if code not in fields.STAFF:
+        if code not in fields.STAFF and code not in fields.FILES:
             _parse_field(code, form, today, values, errors)
     if not values['short_name'] and 'short_name' not in errors:
         errors['short_name'] = 'Краткое наименование нужно всегда: по нему организацию находят в списках.'
@@ -271,7 +279,11 @@ def save_card(organisation, version, values, reason, user):
             raise MissingReason('Укажите причину изменения: она попадёт в журнал изменений рядом с '
                                 'новыми значениями.')
         new_version = version + 1
-        columns = {code: values[code] for code in changed if code in fields.FIELDS and code not in fields.STAFF}
+        columns = {code: values[code] for code in changed
+                   if code in fields.FIELDS and code not in fields.STAFF and code not in fields.FILES}
+        if 'licence_scan' in changed:
+            name, kind, size = values['licence_scan'] or ('', '', None)
+            columns.update(licence_scan_name=name, licence_scan_type=kind, licence_scan_size=size)
         keys = {'name_key': name_key(values['short_name'])} if 'short_name' in columns else {}
         Organisation.update(version=new_version, **columns, **keys).where(Organisation.id == current.id).execute()
         _save_managers(current, old, values, changed)

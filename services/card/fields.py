@@ -48,7 +48,8 @@ FIELDS = {
     'licence_number': ('Номер лицензии', 'licence'),
     'licence_date': ('Дата выдачи лицензии', 'licence'),
     'licence_issuer': ('Кем выдана лицензия', 'licence'),
-    'licence_url': ('Ссылка на лицензию (реестр или скан)', 'licence'),
+    'licence_url': ('Ссылка на лицензию в реестре или её скан', 'licence'),
+    'licence_scan': ('Скан лицензии', 'licence'),
     'capacity': ('Проектная мощность, мест', 'conditions'),
     'capacity_per_shift': ('Мест в одну смену', 'conditions'),
     'shifts': ('Число смен', 'conditions'),
@@ -76,6 +77,9 @@ TECHNOLOGIES = {'fiber': 'Оптоволокно', 'adsl': 'ADSL (телефон
 CHOICES = {'status': STATUSES, 'video_surveillance': YES_NO, 'content_filtering': YES_NO,
            'internet_technology': TECHNOLOGIES}
 STAFF = ('director', 'deputies')  # chosen from the organisation's current staff
+FILES = ('licence_scan',)  # a PDF, JPEG or PNG kept outside static/ (services/card/licence.py)
+# A link to the licence or its scan: either fills «Ссылка на лицензию в реестре или её скан».
+EITHER = {'licence_url': 'licence_scan'}
 LENGTHS = {'full_name': 1000, 'short_name': 255, 'legal_form': 200, 'organisation_type': 200,
            'founders': 2000, 'legal_address': 500, 'actual_address': 500, 'buildings': 2000,
            'phone': 100, 'email': 200, 'website': 200, 'bank_name': 300, 'licence_number': 100,
@@ -87,11 +91,12 @@ HINTS = {
     'okopf': '5 цифр.', 'okfs': '2 цифры.', 'okved': 'Например, 85.41.', 'bik': '9 цифр, начинается с 04 или 01.',
     'settlement_account': '20 цифр.', 'correspondent_account': '20 цифр, начинается с 301.',
     'buildings': 'По одному адресу в строке.', 'website': 'Например, https://cdt.edu65.ru',
-    'licence_url': 'Адрес записи в реестре лицензий или скана, https://…',
+    'licence_url': 'Адрес записи в реестре лицензий, https://… — или загрузите скан ниже.',
+    'licence_scan': 'PDF, JPEG или PNG, не больше 5 МБ.',
 }
 
 # Not required until the region says so: not every organisation has them.
-OPTIONAL = ('buildings', 'okato', 'correspondent_account')
+OPTIONAL = ('buildings', 'okato', 'correspondent_account', 'licence_scan')
 DEFAULT_REQUIRED = tuple(code for code in FIELDS if code not in OPTIONAL)
 PARAMETER = 'param-'
 

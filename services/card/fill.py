@@ -13,7 +13,7 @@ from services.card.settings import required_of
 from services.fill import measure
 
 CHUNK = 1000
-COLUMNS = [code for code in fields.FIELDS if code not in fields.STAFF]
+COLUMNS = [code for code in fields.FIELDS if code not in fields.STAFF and code not in fields.FILES]
 
 
 def _filled(value):
@@ -42,7 +42,7 @@ def fill_of(organisation_ids):
     rows, managed, valued = [], {}, set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        rows += list(Organisation.select(Organisation.id, Organisation.region,
+        rows += list(Organisation.select(Organisation.id, Organisation.region, Organisation.licence_scan_name,
                                          *[getattr(Organisation, code) for code in COLUMNS])
                      .where(Organisation.id.in_(chunk)))
         for oid, kind in (OrganisationManager.select(OrganisationManager.organisation, OrganisationManager.kind)
@@ -59,6 +59,9 @@ def fill_of(organisation_ids):
         required, parameters = regions[organisation.region_id]
         checks = {code: _filled(getattr(organisation, code)) for code in COLUMNS}
         checks.update({code: code in managed.get(organisation.id, ()) for code in fields.STAFF})
+        checks['licence_scan'] = bool(organisation.licence_scan_name)
+        for code, other in fields.EITHER.items():
+            checks[code] = checks[code] or checks[other]
         names = dict(parameters)
         checks.update({code: (organisation.id, int(code[len(fields.PARAMETER):])) in valued
                        for code in names})
