@@ -11,6 +11,7 @@ from models import Organisation
 from services import card
 from tests import builders
 from tests.test_card import full_form
+from tests.test_portfolio import pdf
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +39,11 @@ def sign_in(page, base, login, org):
     page.fill('#password', builders.PASSWORD)
     page.click('button:has-text("Войти")')
     page.wait_for_url(base + '/')
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    app.config['UPLOAD_FOLDER'] = str(tmp_path / 'uploads')
 
 
 @pytest.fixture
@@ -114,6 +120,13 @@ def test_the_card_journey(browser, live_server, region, partly_filled, options):
     expect(newest).to_contain_text('Телефоны')
     expect(newest).to_contain_text('+7 (424) 245-67-89 → +7 (424) 211-22-33')
     expect(newest).to_contain_text('Причина: Сменился номер приёмной')
+    # The licence's scan goes in beside its link.
+    admin.set_input_files('#field-licence_scan', files=[{'name': 'лицензия.pdf', 'mimeType': 'application/pdf',
+                                                         'buffer': pdf()}])
+    admin.fill('#reason', 'Загружен скан лицензии')
+    admin.click('button:has-text("Сохранить карточку")')
+    expect(admin.locator('.flash.ok')).to_contain_text('изменено полей — 1')
+    expect(admin.locator('#section-licence a:has-text("PDF")')).to_be_visible()
     admin.select_option('select[name="section"]', 'licence')
     expect(admin.locator('#card-log-list')).not_to_contain_text('Телефоны')
     expect(admin.locator('#card-log-list')).to_contain_text('Кем выдана лицензия')
@@ -147,6 +160,7 @@ def test_the_card_journey(browser, live_server, region, partly_filled, options):
     assert body.locator('.card-main input, .card-main select, .card-main textarea').count() == 0
     expect(body.locator('#field-phone')).to_contain_text('+7 (424) 211-22-33')
     expect(body.locator('.card-log')).to_contain_text('Сменился номер приёмной')
+    expect(body.locator('#field-licence_scan a')).to_contain_text('PDF')
     assert body.evaluate('document.documentElement.scrollWidth') <= options['viewport']['width']
     assert admin.evaluate('document.documentElement.scrollWidth') <= options['viewport']['width']
     shot(body, f'card-{options["viewport"]["width"]}-body')

@@ -65,7 +65,7 @@ FIELDS = {
 
 # How a field is typed on the card; anything not named is one line of text.
 TEXTAREAS = ('founders', 'buildings', 'accessibility')
-WIDE = TEXTAREAS + ('full_name', 'legal_address', 'actual_address', 'licence_url')
+WIDE = TEXTAREAS + ('full_name', 'director', 'legal_address', 'actual_address', 'licence_url')
 DATES = ('founded_on', 'licence_date')
 NUMBERS = {'capacity': 100_000, 'capacity_per_shift': 100_000, 'shifts': 3,
            'internet_speed_contract': 100_000, 'internet_speed_actual': 100_000, 'computers': 100_000}
