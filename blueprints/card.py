@@ -47,7 +47,9 @@ def _readable(organisation_id):
     abort(404)
 
 
-def _page(organisation, editable, values=None, errors=None, stale=None, status=200):
+def _page(organisation, editable, values=None, errors=None, stale=None, status=200, version=None):
+    """The card; a refused form keeps the version it was read at (``version``), so a save after
+    fixing it is still checked against what others saved meanwhile."""
     parameters = card.parameters_of(organisation.region_id)
     staff = card.staff_of(organisation)
     stored = card.values_of(organisation, parameters)
@@ -68,7 +70,12 @@ def _page(organisation, editable, values=None, errors=None, stale=None, status=2
                   fill=card.card_fill(organisation), parameters=parameters, staff=staff,
                   fields=fields, sections=fields.SECTIONS, changes=changes[:LOG_SHOWN],
                   more=len(changes) > LOG_SHOWN, people=people, filters=filters, export_url=export,
-                  here=here, scan_url=scan_url, version=organisation.version), status
+                  here=here, scan_url=scan_url,
+                  version=organisation.version if version is None else version), status
+
+
+def _form_version():
+    return request.form.get('version', type=int) or 0
 
 
 def _typed():
@@ -114,7 +121,7 @@ def save():
         if getattr(request.files.get('licence_scan'), 'filename', '') and 'licence_scan' not in errors:
             errors['licence_scan'] = 'Исправьте ошибки и выберите файл скана ещё раз: браузер его не сохраняет.'
         errors['form'] = ['Карточка не сохранена: исправьте отмеченные поля — под каждым написано, что не так.']
-        return _page(organisation, True, _typed(), errors, status=422)
+        return _page(organisation, True, _typed(), errors, status=422, version=_form_version())
     old_scan = organisation.licence_scan_name
     if scan is not None:
         values['licence_scan'] = scan
@@ -125,7 +132,8 @@ def save():
                                  current_user)
     except card.MissingReason as error:
         _discard(scan)
-        return _page(organisation, True, _typed(), {'reason': error.messages[0]}, status=422)
+        return _page(organisation, True, _typed(), {'reason': error.messages[0]}, status=422,
+                     version=_form_version())
     except card.Stale as error:
         _discard(scan)
         return _stale_page(organisation, error, values)

@@ -231,6 +231,10 @@ def test_an_outdated_card_is_told_what_changed_meanwhile_and_nothing_is_overwrit
     assert 'value="info@cdt65.ru"' in page  # the rest of the edit is kept in the form
     assert f'name="version" value="{odo.version}"' in page
     assert not OrganisationCardChange.select().where(OrganisationCardChange.new_value == 'info@cdt65.ru').exists()
+    # A refused outdated form keeps its old version: fixing the refusal still meets the check.
+    refused = post_card(admin_client, region, email='info@cdt65.ru', inn='1', version=stale_version)
+    assert refused.status_code == 422
+    assert f'name="version" value="{stale_version}"' in refused.get_data(as_text=True)
 
 
 # --- Who reads and who edits --------------------------------------------------------------------
