@@ -225,6 +225,8 @@ class Region(BaseModel):
     # empty means the defaults of services/staff.
     staff_positions = TextField(default='')
     staff_fill_fields = TextField(default='')
+    # The future year's объединения per active program (migration 0021): at_least_one / exactly_one.
+    associations_per_program = CharField(max_length=16, default='at_least_one')
 
 
 MUNICIPALITY_KINDS = {
@@ -322,6 +324,8 @@ class SchoolYear(BaseModel):
     starts_on = DateField()
     ends_on = DateField()
     closed_at = DateTimeField(null=True)
+    # The administrator checked who will not work next year (the transition's first step, 0021).
+    staff_checked_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((('organisation', 'start_year'), True),)
@@ -585,6 +589,8 @@ class Association(BaseModel):
     teacher = ForeignKeyField(Employment, null=True, backref='associations', on_delete='SET NULL')
     capacity = IntegerField(default=15)
     version = IntegerField(default=1)
+    # The current year's объединение a future one was formed from (migration 0021).
+    copied_from = ForeignKeyField('self', null=True, backref='copies', on_delete='SET NULL')
 
     class Meta:
         indexes = ((('organisation', 'school_year', 'name'), True),)
@@ -742,6 +748,8 @@ class Order(BaseModel):
     created_at = DateTimeField(default=utcnow)
     committed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+    # 'bulk': drafted by the school-year transition from the current объединения (migration 0021).
+    year_step = CharField(max_length=16, default='')
 
     class Meta:
         indexes = ((('organisation', 'school_year', 'number'), True),)
