@@ -6,7 +6,8 @@ from urllib.parse import urlparse
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from models import ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, OrderLine, Program, db
+from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, Order, OrderLine,
+                    Program, SchoolYear, db)
 from services import movement, years
 from services.common import Refused, parse_int
 from services.spreadsheets import attachment_disposition, workbook_bytes
@@ -16,7 +17,7 @@ bp = Blueprint('school_year', __name__, url_prefix='/year')
 
 can_transition = requires_right('year_transition')
 can_watch = requires_right('monitoring')
-VIEWS = ('current', 'future')
+VIEWS = (SchoolYear.CURRENT, SchoolYear.FUTURE)  # the header switch: which year the pages show
 
 
 def _flash_all(error):
@@ -114,7 +115,7 @@ def delete_future_association(association_id):
 # --- Bulk orders of the current year ------------------------------------------------
 
 def _preview_args(source):
-    kind = source.get('kind', 'next_year')
+    kind = source.get('kind', Order.NEXT_YEAR)
     return kind, parse_int(source.get('association')), parse_int(source.get('child'))
 
 
@@ -140,6 +141,16 @@ def _orders_page(kind, groups, association_id, values, errors, status=200):
                            targeted=kind in years.TARGETED), status
 
 
+def _preview_again(kind, association_id, errors):
+    """The preview with the form as sent and what was wrong with it (422)."""
+    try:
+        groups = years.preview(g.organisation, kind, association_id)
+    except Refused as error:
+        _flash_all(error)
+        return _back_to_steps()
+    return _orders_page(kind, groups, association_id, request.form, errors, 422)
+
+
 @bp.post('/orders')
 @can_transition
 def orders_create():
@@ -153,15 +164,13 @@ def orders_create():
             target = parse_int(request.form.get(f'to_{source}'))
             choices.setdefault(source, (target, []))[1].append(person)
     if errors:
-        groups = years.preview(g.organisation, kind, association_id)
-        return _orders_page(kind, groups, association_id, request.form, errors, 422)
+        return _preview_again(kind, association_id, errors)
     try:
         result = years.create_bulk_order(g.organisation, current_user.id, kind, header, choices,
                                          request.form.get('reason', ''),
                                          request.form.get('destination', ''))
     except Refused as error:
-        groups = years.preview(g.organisation, kind, association_id)
-        return _orders_page(kind, groups, association_id, request.form, {'form': error.messages}, 422)
+        return _preview_again(kind, association_id, {'form': error.messages})
     audit_event('order_created', object_type='order', object_id=result.order.id,
                 details=f'year_step lines={result.added}')
     flash(f'Черновик приказа {movement.order_title(result.order)} «{ORDER_KINDS[kind]}»: '
@@ -190,7 +199,7 @@ def open_new():
     except Refused as error:
         _flash_all(error)
         return redirect(url_for('school_year.open_page'), 303)
-    session['year_view'] = 'current'
+    session['year_view'] = SchoolYear.CURRENT
     audit_event('year_opened', object_type='school_year', object_id=new.id)
     flash(f'{new.title} учебный год открыт; прошлый учебный год закрыт и доступен только для '
           'просмотра.', 'ok')

@@ -24,6 +24,8 @@ PART_OF = {
     'staff.new': 'staff.index', 'users.roles': 'users.index', 'users.children': 'users.index',
     'users.role_new': 'users.index', 'staff_import.start': 'staff.index',
     'staff_import.template': 'staff.index', 'esia.staff': 'staff.index',
+    'school_year.form_page': 'school_year.index', 'school_year.orders': 'school_year.index',
+    'school_year.open_page': 'school_year.index', 'school_year.overview_export': 'school_year.overview',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 

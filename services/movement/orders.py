@@ -66,6 +66,12 @@ def _header_problems(organisation, school_year, number, document_date, act_date,
     return problems
 
 
+def header_problems(organisation, school_year, number, document_date, act_date):
+    """Why a new order with this header cannot be made: closed year, dates outside the period,
+    a number taken (the transition's bulk orders create their drafts with it)."""
+    return _header_problems(organisation, school_year, number, document_date, act_date)
+
+
 def _number_clash(organisation, school_year, number, order_id=None):
     query = Order.select().where(Order.organisation == organisation,
                                  Order.school_year == school_year, Order.number == number)

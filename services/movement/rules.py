@@ -62,6 +62,12 @@ def _route_problem(order, association_from, association_to, reason, destination)
     return None
 
 
+def route_problem(order, association_from, association_to, reason='', destination=''):
+    """What is wrong with a line's объединения and reason for ``order``, whoever the child is
+    (bulk orders of the school-year transition check their groups with it)."""
+    return _route_problem(order, association_from, association_to, reason, destination)
+
+
 def _transfer_problem(kind, source, target):
     if source.id == target.id:
         return 'Объединения «откуда» и «куда» совпадают. Выберите другое объединение.'
