@@ -217,13 +217,20 @@ def create_bulk_order(organisation, user_id, kind, header, choices, reason='', d
             names = {p.id: p.full_name for p in Person.select(
                 Person.id, Person.surname, Person.name, Person.patronymic)
                 .where(Person.id.in_(sorted({line.person_id for line in lines})))} if lines else {}
-            fresh = []
+            already = dict(OrderLine.select(OrderLine.person, OrderLine.association_from)
+                           .where(OrderLine.order == order).tuples()) if reused else {}
+            fresh, seen = [], set()
             for line in lines:
+                name = names.get(line.person_id, 'Ребёнок')
                 problem = problems.get(line.person_id)
-                if problem is None:
+                if line.person_id in already or line.person_id in seen:
+                    if already.get(line.person_id) != line.association_from.id:
+                        refusals.append(_one_line_each(name, line.association_from, order))
+                elif problem is None:
                     fresh.append(line)
-                elif problem != 'ребёнок уже есть в этом приказе.':
-                    refusals.append(f'{names.get(line.person_id, "Ребёнок")}: {problem}')
+                    seen.add(line.person_id)
+                else:
+                    refusals.append(f'{name}: {problem}')
             OrderLine.bulk_create(fresh, batch_size=500)
             if not reused and not fresh:
                 raise Refused(*(refusals or ['Никого из отмеченных детей нельзя включить в приказ.']))
@@ -231,3 +238,9 @@ def create_bulk_order(organisation, user_id, kind, header, choices, reason='', d
         raise Refused(STALE) from None
     warnings = capacity_problems(order) if kind in TARGETED and fresh else []
     return BulkResult(order, len(fresh), refusals, warnings, reused)
+
+
+def _one_line_each(name, source, order):
+    """A child has one line per order: their second объединение needs an order of its own."""
+    return (f'{name}: ребёнок уже есть в приказе №{order.number or "б/н"} из другого объединения; '
+            f'для «{source.name}» проведите этот приказ и оформите ещё один.')
