@@ -264,7 +264,8 @@ def _register_request_hooks(app):
             g.school_year = g.current_year = year if year is not None and year.id else None
             future = getattr(roles[0], 'future_year', None)
             g.future_year = future if future is not None and future.id else None
-            if g.future_year is not None and session.get('year_view') == SchoolYear.FUTURE:
+            if (g.future_year is not None and session.get('year_view') == SchoolYear.FUTURE
+                    and any(r.allows('year_transition') or r.allows('movement_book') for r in g.roles)):
                 g.school_year = g.future_year  # the header switch «Будущий год»
 
     @app.after_request

@@ -11,7 +11,7 @@ from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, Or
 from services import movement, years
 from services.common import Refused, parse_int
 from services.spreadsheets import attachment_disposition, workbook_bytes
-from web import audit_event, render, requires_right, today
+from web import audit_event, has_right, render, requires_right, ru_local_date, today
 
 bp = Blueprint('school_year', __name__, url_prefix='/year')
 
@@ -213,6 +213,8 @@ def switch_view():
     view = request.form.get('view')
     if g.organisation is None or view not in VIEWS:
         abort(400)
+    if not (has_right('year_transition') or has_right('movement_book', 'view')):
+        abort(403)
     session['year_view'] = view
     back = request.form.get('next', '')
     parsed = urlparse(back)
@@ -242,7 +244,7 @@ def overview():
 
 EXPORT_HEADER = ['Муниципалитет', 'Организация', 'Текущий год', 'Шаг', 'Состояние',
                  'Формирование с', 'Открытие с', 'Закрыть до', 'Крайний срок', 'Не охвачено детей',
-                 'Опоздание']
+                 'Новый год открыт', 'Опоздание']
 
 
 def lateness(progress):
@@ -258,7 +260,8 @@ def lateness(progress):
 def overview_export():
     rows = [[o.municipality.name if o.municipality_id else '', o.short_name, p.current_title,
              p.step_title, p.state_label] + [f'{d:%d.%m.%Y}' for _, d in p.calendar.dates()]
-            + [str(p.uncovered), lateness(p)] for o, p in _overview_rows()]
+            + [str(p.uncovered), ru_local_date(p.opened_at) if p.opened_at else '', lateness(p)]
+            for o, p in _overview_rows()]
     data = workbook_bytes('Переход на новый год', EXPORT_HEADER, rows)
     audit_event('export', object_type='year_progress', object_id=g.organisation.id)
     return current_app.response_class(data, headers={

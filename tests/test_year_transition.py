@@ -2,6 +2,7 @@
 half-way, the closed year read-only, and the management body's view."""
 import datetime
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -236,6 +237,7 @@ def test_step_states_and_lateness(region, school):
     transfer_all_but(region, school, set())
     assert states(APR_2) == {'staff': 'done', 'form': 'done', 'orders': 'running',
                              'checks': 'done', 'open': 'not_started'}
+    assert states(datetime.date(2027, 9, 5))['orders'] == 'running'
     assert states(SEP_6)['orders'] == 'late' and states(SEP_6)['open'] == 'late'
 
 
@@ -263,6 +265,11 @@ def test_progress_of_takes_a_fixed_number_of_queries_and_says_who_is_late(region
     other = found[region.other_odo.id]
     assert other.state == 'late' and other.late and other.past_deadline
     assert not years.progress_of(ids, AUG_26)[region.other_odo.id].late
+    # Each deadline on both sides: late from 6 September, past the deadline from 21 September.
+    on_5, on_6 = (years.progress_of(ids, datetime.date(2027, 9, d))[region.other_odo.id] for d in (5, 6))
+    assert (on_5.late, on_6.late, on_6.past_deadline) == (False, True, False)
+    on_20 = years.progress_of(ids, datetime.date(2027, 9, 20))[region.other_odo.id]
+    assert (on_20.late, on_20.past_deadline) == (True, False)
 
 
 def test_the_management_body_sees_its_organisations_and_exports_them(client, region, school, frozen_clock):
@@ -321,3 +328,46 @@ def test_the_preview_page_creates_one_draft(client, region, school, frozen_clock
     refused = admin_client.post_form('/year/orders', dict(data, child=[]))
     assert refused.status_code == 422
     assert 'Не отмечено ни одного ребёнка' in refused.get_data(as_text=True)
+
+
+def test_the_regional_body_sees_every_odo_of_the_region_by_municipality(client, region, school, frozen_clock):
+    from tests.builders import organisation, user
+    ministry = organisation(region.region, None, None, 'regional_body', 'Министерство образования')
+    user('minister', ministry, 'authority_specialist')
+    on(frozen_clock, SEP_21)
+    assert client.sign_in('minister', organisation=ministry).status_code == 303
+    page = client.get('/year/overview').get_data(as_text=True)
+    rows = re.findall(r'<td class="name">([^<]+)</td>\s*<td data-label="Муниципалитет">([^<]*)</td>', page)
+    assert rows == [('МАУДО Центр детского творчества', 'Городской округ Южно-Сахалинск'),
+                    ('МБУДО Дом детского творчества', 'Городской округ Южно-Сахалинск'),
+                    ('МБУДО ЦДТ г. Корсакова', 'Корсаковский городской округ')]
+    assert page.count('после крайнего срока') == 3
+    assert not re.search(r'\d{3}-\d{3}-\d{3} \d{2}|II-ФВ', page)  # no СНИЛС, no documents
+
+
+def test_a_closed_year_s_associations_are_read_only(region, school):
+    cover_everyone(region, school)
+    years.open_year(region.odo, AUG_26)
+    from services import programs
+    first = Association.get_by_id(school.first.id)
+    with pytest.raises(Refused) as refused:
+        programs.update_association(first, first.version, {'name': 'Новое', 'study_year': 1,
+                                                           'capacity': 15, 'teacher': None})
+    assert refused.value.messages == ['Учебный год 2026/2027 закрыт: его объединения только для просмотра.']
+
+
+def test_the_switch_is_offered_only_to_those_who_work_with_the_book(client, region, school, frozen_clock):
+    on(frozen_clock, APR_2)
+    years.form_next_year(region.odo, APR_2)
+    assert client.sign_in('odo-teacher', organisation=region.odo).status_code == 303
+    assert 'year-switch' not in client.get('/').get_data(as_text=True)
+    assert client.post_form('/year/view', {'view': 'future'}).status_code == 403
+
+
+def test_the_home_page_shows_the_red_banner_after_the_deadline(client, region, school, frozen_clock):
+    admin_client = admin_on(client, region, frozen_clock, SEP_21)
+    home = admin_client.get('/').get_data(as_text=True)
+    assert 'Крайний срок закрытия 2026/2027 учебного года — 20.09.2027 — прошёл' in home
+    on(frozen_clock, SEP_6)  # late, but before the deadline: no banner yet
+    home = client.get('/').get_data(as_text=True)
+    assert 'Шаги перехода на новый учебный год' in home and 'year-banner' not in home

@@ -251,6 +251,9 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
 
 
 def remove_from_draft(order, line):
+    closed = closed_year_refusal(order.school_year)
+    if closed:
+        raise Refused(closed)
     if order.status != Order.DRAFT:
         raise Refused(f'Приказ {order_title(order)} уже проведён; учащегося из него можно только '
                       'удалить как движение.')
