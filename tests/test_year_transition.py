@@ -371,3 +371,23 @@ def test_the_home_page_shows_the_red_banner_after_the_deadline(client, region, s
     on(frozen_clock, SEP_6)  # late, but before the deadline: no banner yet
     home = client.get('/').get_data(as_text=True)
     assert 'Шаги перехода на новый учебный год' in home and 'year-banner' not in home
+
+
+def test_summer_enrolments_and_withdrawals_go_into_the_future_year(region, school):
+    years.form_next_year(region.odo, APR_2, [school.beads.id])
+    movement.commit_order(transfer_all_but(region, school, set()).order)
+    future = SchoolYear.get(SchoolYear.organisation == region.odo, SchoolYear.state == SchoolYear.FUTURE)
+    june = datetime.date(2027, 6, 15)
+    target = Association.get(Association.school_year == future, Association.name == '2а Бисер')
+    withdrawal = movement.create_draft(region.odo, future, None, Order.WITHDRAWAL, '1', june, june)
+    result = movement.add_children_to_draft(withdrawal, [school.kids[0].id], association_from=target,
+                                            reason='moved', destination='г. Хабаровск')
+    assert result.added == [school.kids[0].id]
+    assert movement.commit_order(withdrawal).school_year_id == future.id
+    newcomer = child('Жукова', 'Жанна')
+    enrolment = movement.create_draft(region.odo, future, None, Order.ENROLMENT, '2', june, june)
+    assert movement.add_children_to_draft(enrolment, [newcomer.id], target).added == [newcomer.id]
+    movement.commit_order(enrolment)
+    with pytest.raises(Refused) as refused:  # before the region lets the year be formed
+        movement.create_draft(region.odo, future, None, Order.ENROLMENT, '3', MAR_31, MAR_31)
+    assert 'вне открытого периода движения (с 01.04.2027 по 31.08.2028)' in refused.value.messages[0]
