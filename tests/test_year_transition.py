@@ -391,3 +391,19 @@ def test_summer_enrolments_and_withdrawals_go_into_the_future_year(region, schoo
     with pytest.raises(Refused) as refused:  # before the region lets the year be formed
         movement.create_draft(region.odo, future, None, Order.ENROLMENT, '3', MAR_31, MAR_31)
     assert 'вне открытого периода движения (с 01.04.2027 по 31.08.2028)' in refused.value.messages[0]
+
+
+def test_the_staff_step_lists_each_employee_s_groups_of_next_year(region, school):
+    def leads():
+        return {r.employment.person.surname: r.next_year
+                for r in years.staff_next_year(region.odo, years.Years.of(region.odo))}
+    assert leads() == {'Ёлкин': [], 'Смирнова': ['2а Бисер']}  # what forming would copy
+    years.form_next_year(region.odo, APR_2, [school.beads.id, school.choir.id])
+    assert leads() == {'Ёлкин': [], 'Смирнова': ['1 Хор', '1а Бисер', '2а Бисер']}
+
+
+def test_progress_of_reads_the_clock_when_no_day_is_given(region, school, frozen_clock):
+    on(frozen_clock, SEP_6)
+    assert years.progress_of([region.odo.id])[region.odo.id].late
+    on(frozen_clock, AUG_26)
+    assert not years.progress_of([region.odo.id])[region.odo.id].late

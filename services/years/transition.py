@@ -82,8 +82,10 @@ def staff_next_year(organisation, years):
     else:
         query = []
     leads = {}
-    for association in query:
-        leads.setdefault(association.teacher_id, []).append(association.name)
+    for association in query:  # before forming: the names the copies will have
+        name = (association.name if years.future is not None
+                else next_name(association.name, association.study_year + 1))
+        leads.setdefault(association.teacher_id, []).append(name)
     return [StaffRow(e, sorted(leads.get(e.id, []))) for e in staff]
 
 
