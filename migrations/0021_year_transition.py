@@ -2,7 +2,8 @@
 future year (at least one / exactly one), the administrator's mark that next year's staff list
 was checked, the link from a future объединение to the one it was copied from (forming the
 year twice copies nothing twice; the transfer pairs «1а Бисер» with its «2а Бисер»), and the
-mark of an order drafted in bulk by the transition (running a step again reuses its draft).
+mark of an order drafted in bulk by the transition (running a step again reuses its draft);
+the database holds one future year per organisation, as it holds one current year (0010).
 """
 
 
@@ -14,11 +15,14 @@ def up(migrator, db):
     db.execute_sql('ALTER TABLE "association" ADD COLUMN "copied_from_id" INTEGER NULL '
                    'REFERENCES "association" ("id") ON DELETE SET NULL')
     db.execute_sql('CREATE INDEX "association_copied_from_id" ON "association" ("copied_from_id")')
+    db.execute_sql('CREATE UNIQUE INDEX school_year_one_future ON "school_year" ("organisation_id") '
+                   'WHERE "state" = \'future\'')
     db.execute_sql('ALTER TABLE "order" ADD COLUMN "year_step" VARCHAR(16) NOT NULL DEFAULT \'\' '
                    'CHECK ("year_step" IN (\'\', \'bulk\'))')
 
 
 def down(migrator, db):
+    db.execute_sql('DROP INDEX IF EXISTS school_year_one_future')
     db.execute_sql('ALTER TABLE "order" DROP COLUMN "year_step"')
     db.execute_sql('DROP INDEX IF EXISTS "association_copied_from_id"')
     db.execute_sql('ALTER TABLE "association" DROP COLUMN "copied_from_id"')

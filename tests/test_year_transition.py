@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 import clock
+import models
 from models import Association, Membership, Order, OrderLine, Region, SchoolYear
 from services import movement, years
 from services.common import Refused
@@ -407,3 +408,19 @@ def test_progress_of_reads_the_clock_when_no_day_is_given(region, school, frozen
     assert years.progress_of([region.odo.id])[region.odo.id].late
     on(frozen_clock, AUG_26)
     assert not years.progress_of([region.odo.id])[region.odo.id].late
+
+
+def test_the_database_holds_one_future_year_and_a_race_is_a_sentence(region, school, monkeypatch):
+    from peewee import IntegrityError
+    from services.years import transition
+    years.form_next_year(region.odo, APR_2)
+    with pytest.raises(IntegrityError), models.db.atomic():
+        SchoolYear.create(organisation=region.odo, start_year=2028, state=SchoolYear.FUTURE,
+                          starts_on=datetime.date(2028, 9, 1), ends_on=datetime.date(2029, 8, 31))
+
+    def raced(*args):
+        raise IntegrityError('duplicate key value violates unique constraint')
+    monkeypatch.setattr(transition, '_form', raced)
+    with pytest.raises(Refused) as refused:
+        years.form_next_year(region.odo, APR_2)
+    assert refused.value.messages[0].startswith('Следующий год только что сформировал другой пользователь')

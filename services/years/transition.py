@@ -8,6 +8,8 @@ skips the children already in it, opening does nothing twice.
 import re
 from dataclasses import dataclass
 
+from peewee import IntegrityError
+
 from models import Association, Employment, Order, Person, Program, SchoolYear, utcnow
 from services.common import Refused, write_transaction
 from services.years.calendar import Calendar, too_early
@@ -129,6 +131,14 @@ def form_next_year(organisation, today, first_year_programs=()):
     programs: год обучения +1 where the program lasts longer, teachers kept unless dismissed;
     a new first-year group for each program of ``first_year_programs``.  One transaction; run
     again, it copies only what is missing."""
+    try:
+        return _form(organisation, today, first_year_programs)
+    except IntegrityError:  # another administrator formed it at the same moment
+        raise Refused('Следующий год только что сформировал другой пользователь. Обновите страницу '
+                      'и проверьте список объединений будущего года.') from None
+
+
+def _form(organisation, today, first_year_programs):
     with write_transaction():
         years = Years.of(organisation)
         problem = forming_problem(organisation, years, today)
