@@ -424,3 +424,12 @@ def test_the_database_holds_one_future_year_and_a_race_is_a_sentence(region, sch
     with pytest.raises(Refused) as refused:
         years.form_next_year(region.odo, APR_2)
     assert refused.value.messages[0].startswith('Следующий год только что сформировал другой пользователь')
+
+
+def test_a_closed_year_s_association_page_offers_no_edit(client, region, school, frozen_clock):
+    cover_everyone(region, school)
+    years.open_year(region.odo, AUG_26)
+    admin_client = admin_on(client, region, frozen_clock, AUG_26)
+    page = admin_client.get(f'/associations/{school.first.id}').get_data(as_text=True)
+    assert 'Учебный год 2026/2027 закрыт: объединение только для просмотра.' in page
+    assert 'Изменить объединение' not in page
