@@ -228,6 +228,8 @@ class Region(BaseModel):
     # «Карточка ОО» (migration 0020): the standard card fields the region requires, a JSON list
     # of codes; empty means services.card.fields.DEFAULT_REQUIRED.
     card_fill_fields = TextField(default='')
+    # The future year's объединения per active program (migration 0021): at_least_one / exactly_one.
+    associations_per_program = CharField(max_length=16, default='at_least_one')
 
 
 MUNICIPALITY_KINDS = {
@@ -351,6 +353,8 @@ class SchoolYear(BaseModel):
     starts_on = DateField()
     ends_on = DateField()
     closed_at = DateTimeField(null=True)
+    # The administrator checked who will not work next year (the transition's first step, 0021).
+    staff_checked_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((('organisation', 'start_year'), True),)
@@ -614,6 +618,8 @@ class Association(BaseModel):
     teacher = ForeignKeyField(Employment, null=True, backref='associations', on_delete='SET NULL')
     capacity = IntegerField(default=15)
     version = IntegerField(default=1)
+    # The current year's объединение a future one was formed from (migration 0021).
+    copied_from = ForeignKeyField('self', null=True, backref='copies', on_delete='SET NULL')
 
     class Meta:
         indexes = ((('organisation', 'school_year', 'name'), True),)
@@ -816,6 +822,8 @@ class Order(BaseModel):
     created_at = DateTimeField(default=utcnow)
     committed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+    # 'bulk': drafted by the school-year transition from the current объединения (migration 0021).
+    year_step = CharField(max_length=16, default='')
 
     class Meta:
         indexes = ((('organisation', 'school_year', 'number'), True),)

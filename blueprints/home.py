@@ -22,7 +22,7 @@ def home_kind():
 def index():
     if g.organisation is None:
         return redirect(url_for('auth.switch_organisation'))
-    kind, year, today = home_kind(), g.school_year, region_today()
+    kind, year, today = home_kind(), g.current_year, region_today()  # the day's work: not the switch's year
     context = {'kind': kind, 'title': home.TITLES[kind], 'year': year, 'home': home}
     if kind == home.ADMINISTRATOR:
         steps = home.year_steps(g.organisation.region, year) if year else []

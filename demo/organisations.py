@@ -352,7 +352,7 @@ class Organisations:
         aid = self.new_id(Association)
         self.buffers[Association].append((
             aid, org.id, org.year_id, slot.program.id if slot.program else None, slot.kind, name,
-            study_year, grade, teacher, cap, 1))
+            study_year, grade, teacher, cap, 1, None))
         slot.assoc_id, slot.count, slot.cap = aid, 0, cap
 
     def setup_orders(self, eligible):
@@ -389,7 +389,7 @@ class Organisations:
         oid = self.new_id(Order)
         self.buffers[Order].append((
             oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), Order.COMMITTED,
-            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1, ORDER_BASES.get(kind, '')))
+            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1, ORDER_BASES.get(kind, ''), ''))
         return oid
 
 

@@ -123,6 +123,13 @@ def association(org, name, program=None, study_year=1, capacity=15, year=None, t
                               capacity=capacity, teacher=teacher)
 
 
+def future_year(org):
+    """The organisation's 2027/2028 school year being prepared (state «future»)."""
+    return SchoolYear.get_or_create(organisation=org, start_year=2027, defaults={
+        'state': SchoolYear.FUTURE, 'starts_on': datetime.date(2027, 9, 1),
+        'ends_on': datetime.date(2028, 8, 31)})[0]
+
+
 def school_class(org, name, grade):
     """A class of a school: no program, a параллель."""
     return Association.create(organisation=org, school_year=SchoolYear.current_of(org),

@@ -25,6 +25,8 @@ PART_OF = {
     'users.role_new': 'users.index', 'staff_import.start': 'staff.index',
     'staff_import.template': 'staff.index', 'esia.staff': 'staff.index',
     'card.own_log_export': 'card.own', 'card.own_licence_scan': 'card.own',
+    'school_year.form_page': 'school_year.index', 'school_year.orders': 'school_year.index',
+    'school_year.open_page': 'school_year.index', 'school_year.overview_export': 'school_year.overview',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 
@@ -65,13 +67,14 @@ def signed_in(client, role, region):
 ROLES = ('administrator', 'teacher', 'child', 'authority')
 EXPECTED = {
     'administrator': (['Главная', 'Входящие', 'Моё портфолио', 'Книга движения', 'Приказы', 'Импорт учеников',
-                       'Программы', 'Объединения', 'Карточка ОО', 'Сведения о сотрудниках', 'Пользователи и роли'],
+                       'Программы', 'Объединения', 'Учебный год', 'Карточка ОО', 'Сведения о сотрудниках',
+                       'Пользователи и роли'],
                       ['Обучение', 'Планирование', 'Организация']),
     # The standard teacher works in their own объединения: no book, no other teachers' groups.
     # The teacher reads the organisation's card (read-only) under «Организация».
     'teacher': (['Мои объединения', 'Моё портфолио', 'Карточка ОО'], ['Организация']),
     'child': (['Мои занятия'], []),
-    'authority': (['Подведомственные организации'], []),
+    'authority': (['Подведомственные организации', 'Переход на новый год'], []),
 }
 
 
