@@ -283,6 +283,8 @@ def _register_blueprints(app):
     for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
                       portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
+    from blueprints import personal_file
+    app.register_blueprint(personal_file.bp)
 
 
 @dataclasses.dataclass
