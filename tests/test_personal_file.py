@@ -231,7 +231,8 @@ def test_merging_a_duplicate_keeps_both_histories_and_can_be_undone(admin_client
 def test_a_merge_cannot_be_undone_after_thirty_days(admin_client, kid):
     twin = builders.child('Белова', 'Мария', 'Игоревна', datetime.date(2012, 4, 14))
     admin_client.post_form(f'/file/{kid.id}/merge/{twin.id}')
-    PersonMerge.update(at=PersonMerge.at - datetime.timedelta(days=31)).execute()
+    merge = PersonMerge.get()
+    PersonMerge.update(at=merge.at - datetime.timedelta(days=31)).execute()
     response = admin_client.post_form(f'/file/{kid.id}/merges/{PersonMerge.get().id}/undo',
                                       {'version': version(kid.id)}, follow_redirects=True)
     assert 'в течение 30 дней' in response.get_data(as_text=True)
