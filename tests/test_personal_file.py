@@ -249,3 +249,89 @@ def test_merging_needs_the_right(client, region, kid):
         assert client.post_form(f'/file/{kid.id}/merge/{twin.id}').status_code == 403
     finally:
         Role.update(merge_people=True).where(Role.code == 'odo_admin').execute()
+
+
+# --- The import keeps what it reads -----------------------------------------------------
+
+def test_the_import_keeps_parents_contacts_and_documents_on_commit(app, region):
+    import json
+    from models import ImportJob, ImportRow
+    from services import imports
+    from tests.test_import_commit import values as row_values
+    setup = builders.import_setup(region.odo)
+    association = setup.associations[0]
+    known = builders.child('Зорина', 'Дарья', 'Олеговна', datetime.date(2015, 6, 1))
+    extended = dict(row_values(1, association), address='г. Южно-Сахалинск, ул. Мира, д. 5',
+                    phone='+7 914 555-00-11', email='mama@example.org',
+                    parent_name='Зорина  Ирина Павловна', parent_kind='мать', parent_phone='+7 914 555-00-12',
+                    passport={'series': '6415', 'number': '100200', 'issued_on': '2029-01-01',
+                              'issued_by': 'УМВД', 'division_code': '650-001'})
+    foreign = dict(row_values(2, association), certificate=None,
+                   citizenship='Республика Казахстан',
+                   foreign={'kind': 'Паспорт гражданина Республики Казахстан', 'series': 'N',
+                            'number': '12345678', 'issued_on': '2024-01-10', 'issued_by': 'МВД РК'})
+    used = dict(row_values(3, association), parent_name='Зорин Олег Иванович', parent_kind='отец',
+                parent_phone='+7 914 555-00-13', phone='+7 914 555-00-14')
+    job = ImportJob.create(organisation=region.odo, active_organisation=region.odo, order=setup.order,
+                           file_name='дети.xlsx', status='commit_queued', row_count=3, progress_total=3)
+    for n, (values, decision, chosen) in enumerate(((extended, 'new', None), (foreign, 'new', None),
+                                                    (used, 'use', known))):
+        ImportRow.create(job=job, row_number=4 + n, decision=decision, chosen_person=chosen,
+                         values=json.dumps(values, ensure_ascii=False))
+    imports.run_job(job.id, 'test')
+    assert ImportJob.get_by_id(job.id).status == 'committed', ImportJob.get_by_id(job.id).error
+    created = {r.row_number: r.result_person for r in ImportRow.select()}
+    child = created[4]
+    assert (child.address, child.phone, child.email) == ('г. Южно-Сахалинск, ул. Мира, д. 5',
+                                                        '+7 914 555-00-11', 'mama@example.org')
+    mother = Guardian.get(Guardian.child == child)
+    assert (mother.relation, mother.full_name, mother.phone) == ('mother', 'Зорина Ирина Павловна', '+7 914 555-00-12')
+    docs = {d.kind: d.is_current for d in IdentityDocument.select().where(IdentityDocument.person == child)}
+    assert docs == {'passport_rf': True, 'birth_certificate_rf': False}
+    stranger = created[5]
+    assert stranger.citizenship == 'Республика Казахстан'
+    doc = IdentityDocument.get(IdentityDocument.person == stranger)
+    assert (doc.kind, doc.foreign_kind, doc.series, doc.number, doc.issued_by, doc.is_current) == (
+        'foreign', 'Паспорт гражданина Республики Казахстан', 'N', '12345678', 'МВД РК', True)
+    father = Guardian.get(Guardian.child == known)
+    assert (father.relation, father.full_name) == ('father', 'Зорин Олег Иванович')
+    assert Person.get_by_id(known.id).phone == '+7 914 555-00-14'
+    assert {c.field for c in PersonChange.select().where(PersonChange.person == known.id)} == {'phone', 'guardian'}
+
+
+# --- Masking on the registry's screens ----------------------------------------------------
+
+def test_the_import_resolution_masks_a_candidates_differing_snils(admin_client, region):
+    from models import ImportJob
+    from tests.test_import_flow import filled_template, row, upload
+    setup = builders.import_setup(region.odo)
+    registered = builders.child('Ёлкина', 'Мария', 'Петровна', datetime.date(2016, 5, 4), snils=KID_SNILS,
+                                document=('birth_certificate_rf', 'II-ФВ', '111111'))
+    typed = valid_snils('198765432')
+    upload(admin_client, filled_template([row(surname='Елкина', name='Мария', patronymic='Петровна',
+                                              birth='04.05.2016', c_number='111111', snils=typed)]),
+           order=setup.order)
+    job = ImportJob.select().order_by(ImportJob.id.desc()).first()
+    admin_client.post_form(f'/imports/{job.id}/skip', {'mode': 'rows'}, page=f'/imports/{job.id}')
+    text = admin_client.get(f'/imports/{job.id}').get_data(as_text=True)
+    assert 'Ёлкина' in text and registered.id
+    assert format_snils(KID_SNILS) not in text and mask_snils(KID_SNILS) in text
+    assert format_snils(typed) in text  # what the file itself says
+    assert 'II-ФВ 111111' in text  # the same document as the file's: the user gave it
+
+
+def test_the_staff_import_resolution_masks_a_candidates_differing_snils(admin_client, region):
+    from tests.test_staff_import import srow, through_report
+    other = valid_snils('187654321')
+    builders.person('Кузнецова', 'Мария', 'Ивановна', datetime.date(1980, 3, 3), snils=other)
+    current = through_report(admin_client, [srow('Кузнецова', 'Мария', 'Ивановна', '03.03.1980', 'Ж', '')])
+    text = admin_client.get(f'/staff/import/{current.id}').get_data(as_text=True)
+    assert 'Кузнецова' in text
+    assert format_snils(other) not in text and mask_snils(other) in text
+
+
+def test_the_management_body_never_sees_numbers_on_the_file_or_elsewhere(client, region, kid):
+    client.sign_in('uo-specialist')
+    for url in ('/', f'/file/{kid.id}'):
+        text = client.get(url).get_data(as_text=True)
+        assert format_snils(KID_SNILS) not in text and '123421' not in text and 'Белова' not in text
