@@ -335,3 +335,56 @@ def test_the_management_body_never_sees_numbers_on_the_file_or_elsewhere(client,
     for url in ('/', f'/file/{kid.id}'):
         text = client.get(url).get_data(as_text=True)
         assert format_snils(KID_SNILS) not in text and '123421' not in text and 'Белова' not in text
+
+
+# --- The new-child form searches the registry first --------------------------------------------
+
+def new_child_form(registry, **fields):
+    form = {'surname': 'Ёлкина', 'name': 'Алёна', 'patronymic': 'Игоревна', 'birth_date': '2014-05-03',
+            'gender': 'F', 'association_to': registry['bead'].id, 'snils': '', 'doc_kind': 'birth_certificate_rf',
+            'doc_series': '', 'doc_number': ''}
+    form.update(fields)
+    return form
+
+
+def test_the_new_child_form_offers_the_people_found_before_creating_anyone(admin_client, registry):
+    order, elkina = registry['order'], registry['elkina']
+    url = f'/movement/orders/{order.id}/children'
+    before = Person.select().count()
+    offered = admin_client.post_form(url, new_child_form(registry, surname='Елкина', doc_series='ii фв',
+                                                         doc_number='123456'))
+    text = offered.get_data(as_text=True)
+    assert offered.status_code == 200 and 'В регистре есть похожие дети' in text
+    assert f'name="choice" value="{elkina.id}"' in text and 'II-ФВ 123456' in text  # the typed document
+    assert format_snils(ELKINA_SNILS) not in text and mask_snils(ELKINA_SNILS) in text
+    assert Person.select().count() == before
+    assert admin_client.post_form(url, new_child_form(registry, choice=str(registry['petrov'].id))).status_code == 404
+    chosen = admin_client.post_form(url, new_child_form(registry, choice=str(elkina.id)))
+    assert chosen.status_code == 303 and Person.select().count() == before
+    assert OrderLine.get(OrderLine.order == order).person_id == elkina.id
+
+
+def test_the_new_child_form_creates_a_child_with_snils_and_document(admin_client, registry):
+    order = registry['order']
+    url = f'/movement/orders/{order.id}/children'
+    form = new_child_form(registry, surname='Новикова', name='Вера', patronymic='Павловна',
+                          birth_date='2016-02-02', snils=KID_SNILS, doc_series='III-АИ', doc_number='765432',
+                          doc_issued_on='2016-02-20', doc_issued_by='Отдел ЗАГС г. Южно-Сахалинска')
+    assert admin_client.post_form(url, form).status_code == 303
+    vera = Person.get(Person.surname == 'Новикова')
+    assert vera.snils == KID_SNILS
+    doc = IdentityDocument.get(IdentityDocument.person == vera)
+    assert (doc.kind, doc.series, doc.number, doc.is_current) == ('birth_certificate_rf', 'III-АИ', '765432', True)
+    wrong = admin_client.post_form(url, dict(form, surname='Орлова', snils='112-233-445 96', doc_number='12'))
+    assert wrong.status_code == 422 and 'СНИЛС неверен' in wrong.get_data(as_text=True)
+    assert 'Номер свидетельства — 6 цифр' in wrong.get_data(as_text=True)
+    assert Person.select().where(Person.surname == 'Орлова').count() == 0
+
+
+def test_an_enrolment_draft_warns_about_a_child_without_consent(admin_client, registry):
+    order, elkina = registry['order'], registry['elkina']
+    OrderLine.create(order=order, person=elkina, association_to=registry['bead'])
+    text = admin_client.get(f'/movement/orders/{order.id}').get_data(as_text=True)
+    assert 'Нет согласия на обработку персональных данных в личном деле: Ёлкина Алёна Игоревна' in text
+    Consent.create(person=elkina, signed_by='Ёлкина Ирина Павловна', signed_on=datetime.date(2026, 9, 1))
+    assert 'Нет согласия' not in admin_client.get(f'/movement/orders/{order.id}').get_data(as_text=True)

@@ -178,7 +178,7 @@ def describe_document(doc):
     return text + (f', выдан {ru_date(doc.issued_on)}' if doc.issued_on else '')
 
 
-def parse_document(form, person, today):
+def parse_document(form, person, today, require_issue=True):
     """A new identity document from the form → (values, errors), by the region's rules."""
     errors = {}
     kind = form.get('kind', '')
@@ -219,11 +219,11 @@ def parse_document(form, person, today):
             errors['foreign_kind'] = 'Укажите вид иностранного документа.'
         if not number:
             errors['number'] = 'Укажите номер документа.'
-    if kind != 'foreign' and issued_on is None:
+    if form.get('issued_on') and issued_on is None or require_issue and kind != 'foreign' and issued_on is None:
         errors['issued_on'] = 'Укажите дату выдачи в виде ДД.ММ.ГГГГ.'
     elif issued_on and issued_on > today:
         errors['issued_on'] = 'Дата выдачи не может быть в будущем.'
-    if kind != 'foreign' and not values['issued_by']:
+    if require_issue and kind != 'foreign' and not values['issued_by']:
         errors['issued_by'] = 'Укажите, кем выдан документ.'
     return values, errors
 
@@ -266,6 +266,59 @@ def add_document(person, version, values, user, organisation):
         new = describe_document(doc) + ('' if current else ' (не текущий)')
         record(person.id, user, organisation, [('document', old, new)])
     return doc
+
+
+def parse_new_identifiers(form, birth_date, today):
+    """СНИЛС and a document of the new-child form (``doc_*`` fields, the document optional)
+    → ({'snils', 'document'}, errors by the form's field names)."""
+    errors, found = {}, {'snils': None, 'document': None}
+    snils = (form.get('snils') or '').strip()
+    if snils:
+        if rules.is_valid_snils(snils):
+            found['snils'] = digits_key(snils)
+        else:
+            errors['snils'] = f'СНИЛС неверен: нужно 11 цифр с верным контрольным числом, например {rules.EXAMPLE_SNILS}.'
+    if form.get('doc_kind') and (form.get('doc_number') or form.get('doc_series')):
+        fields = {name: form.get(f'doc_{name}', '') for name in
+                  ('kind', 'series', 'number', 'issued_on', 'issued_by', 'civil_record_number', 'foreign_kind')}
+        values, doc_errors = parse_document(dict(fields, make_current='1'), _Born(birth_date or today), today,
+                                            require_issue=False)
+        errors.update({f'doc_{name}': message for name, message in doc_errors.items()})
+        found['document'] = values
+    return found, errors
+
+
+class _Born:
+    def __init__(self, birth_date):
+        self.birth_date = birth_date
+
+
+def similar_for_new(values, identifiers, organisation_id):
+    """The similar-person check before a new child is written: the candidates, best first."""
+    doc = identifiers.get('document')
+    docs = [(doc['kind'], document_key(doc['series'], doc['number']))] if doc else []
+    incoming = similar_people.Incoming(values['surname'], values['name'], values['patronymic'],
+                                       values['birth_date'], values['gender'], identifiers.get('snils') or '', docs)
+    return list(similar_people.find_similar([incoming], organisation_id, children=True)[0])
+
+
+def create_child(values, identifiers):
+    """A new registry child with its СНИЛС and document; a number someone holds is refused."""
+    doc = identifiers.get('document')
+    with write_transaction():
+        if identifiers.get('snils') and Person.select().where(Person.snils == identifiers['snils']).exists():
+            raise Refused(f'СНИЛС {format_snils(identifiers["snils"])} уже записан у другого человека в регистре: '
+                          'выберите найденного ребёнка или проверьте номер.')
+        if doc and IdentityDocument.select().where(
+                IdentityDocument.number_key == document_key(doc['series'], doc['number'])).exists():
+            raise Refused('Документ с такими серией и номером уже записан у другого человека в регистре: '
+                          'выберите найденного ребёнка или проверьте серию и номер.')
+        person = Person.create(**values, snils=identifiers.get('snils'))
+        if doc:
+            IdentityDocument.create(person=person, is_current=True, **{
+                f: doc[f] for f in ('kind', 'series', 'number', 'issued_on', 'issued_by', 'division_code',
+                                    'foreign_kind', 'civil_record_number')})
+    return person
 
 
 # --- Parents and legal representatives ----------------------------------------------------
@@ -431,3 +484,13 @@ def without_consent(person_ids):
     held = {c.person_id for c in Consent.select(Consent.person)
             .where(Consent.person.in_(person_ids), Consent.withdrawn_on.is_null())}
     return set(person_ids) - held
+
+
+def consent_warnings(lines):
+    """The sentence an enrolment draft shows for its children without a consent on file."""
+    missing = without_consent([line.person_id for line in lines])
+    names = [line.person.full_name for line in lines if line.person_id in missing]
+    if not names:
+        return []
+    return [f'Нет согласия на обработку персональных данных в личном деле: {", ".join(sorted(set(names)))}. '
+            'Зачислить можно, но получите согласие у родителей и запишите его в личном деле.']
