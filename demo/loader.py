@@ -12,6 +12,7 @@ from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO, REGION_TIME_ZONE
 from demo.children import Children
 from demo.names import Names
 from demo.organisations import Organisations
+from demo.personal_files import add_personal_files
 from demo.staff import Staff
 from demo.writer import HOT_FIELDS, WRITE_ORDER, Writer, check_hot_fields, convert
 from models import (
@@ -239,6 +240,7 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     loader.users()
     loader.report(0, 1, 'завершение')
     loader.finish()
+    add_personal_files(loader)
     loader.report(1, 1, 'завершение')
     c = loader.counts
     kinds = {}
