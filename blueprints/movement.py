@@ -466,7 +466,7 @@ def order_add_new_child(order):
     typed = dict(request.form.items(), doc_key=keys.document_key(doc['series'], doc['number']) if doc else '')
     if found and not choice:
         return _add_page(order, 200, typed, {}, warnings, found)
-    if choice and choice != 'new':
+    if choice and choice != 'create':
         chosen = common.parse_int(choice)
         if chosen not in {c.person_id for c in found}:
             abort(404)  # only a person the search offered

@@ -359,9 +359,13 @@ def test_the_new_child_form_offers_the_people_found_before_creating_anyone(admin
     assert format_snils(ELKINA_SNILS) not in text and mask_snils(ELKINA_SNILS) in text
     assert Person.select().count() == before
     assert admin_client.post_form(url, new_child_form(registry, choice=str(registry['petrov'].id))).status_code == 404
+    taken = admin_client.post_form(url, new_child_form(registry, choice='create', snils=ELKINA_SNILS))
+    assert taken.status_code == 409 and 'уже записан у другого человека' in taken.get_data(as_text=True)
     chosen = admin_client.post_form(url, new_child_form(registry, choice=str(elkina.id)))
     assert chosen.status_code == 303 and Person.select().count() == before
     assert OrderLine.get(OrderLine.order == order).person_id == elkina.id
+    other = admin_client.post_form(url, new_child_form(registry, surname='Елкина', choice='create'))
+    assert other.status_code == 303 and Person.select().count() == before + 1  # «это другой ребёнок»
 
 
 def test_the_new_child_form_creates_a_child_with_snils_and_document(admin_client, registry):
@@ -388,3 +392,11 @@ def test_an_enrolment_draft_warns_about_a_child_without_consent(admin_client, re
     assert 'Нет согласия на обработку персональных данных в личном деле: Ёлкина Алёна Игоревна' in text
     Consent.create(person=elkina, signed_by='Ёлкина Ирина Павловна', signed_on=datetime.date(2026, 9, 1))
     assert 'Нет согласия' not in admin_client.get(f'/movement/orders/{order.id}').get_data(as_text=True)
+
+
+def test_two_records_in_one_объединение_are_not_merged(admin_client, kid, registry):
+    twin = builders.child('Белова', 'Мария', 'Игоревна', datetime.date(2012, 4, 14))
+    builders.place(twin, registry['bead'])
+    response = admin_client.post_form(f'/file/{kid.id}/merge/{twin.id}', follow_redirects=True)
+    assert 'Обе записи сейчас в одном объединении' in response.get_data(as_text=True)
+    assert Person.get_or_none(Person.id == twin.id) is not None and PersonMerge.select().count() == 0

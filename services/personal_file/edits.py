@@ -14,7 +14,7 @@ from models import (DOCUMENT_KINDS, GENDERS, GUARDIAN_RELATIONS, Consent, Guardi
                     IdentityDocument, Membership, Organisation, Person, PersonalFile, PersonChange,
                     User)
 from services.common import Refused, parse_date, ru_date, save_versioned, write_transaction
-from services.movement.children import parse_new_child
+from services import movement
 from services.registry import documents as rules
 from services.registry import similar_people
 from services.registry.documents import format_snils
@@ -89,7 +89,7 @@ def changes_of(person, limit=200):
 
 def parse_identity(form, today):
     """ФИО, «Нет отчества», дата рождения, пол, гражданство, СНИЛС → (values, errors, warnings)."""
-    values, errors, warnings = parse_new_child(form, today)
+    values, errors, warnings = movement.parse_new_child(form, today)
     values['citizenship'] = rules.normalise_name(form.get('citizenship', ''))[:100] or 'Российская Федерация'
     snils = (form.get('snils') or '').strip()
     values['snils'] = None

@@ -16,7 +16,7 @@ from services.personal_file.edits import record
 
 MERGE_DAYS = 30
 FILLED = ('snils', 'address', 'phone', 'email')  # the survivor's empty fields the duplicate fills
-_SPECIAL = (PersonalFile, EnrolmentSelection, PersonMerge)
+_SPECIAL = (PersonalFile, EnrolmentSelection)
 
 
 def _references():
