@@ -66,7 +66,8 @@ def _page(person, level, status=200, **state):
         categories=edits.region_categories(region), chosen=edits.categories_of(pf),
         consents=list(Consent.select().where(Consent.person == person).order_by(Consent.signed_on.desc())),
         changes=list(edits.changes_of(person)), labels=edits.FIELD_LABELS, sensitive=edits.SENSITIVE,
-        memberships=list(movement.current_memberships(person, region)),
+        memberships=[m for m in movement.current_memberships(person, region)  # a teacher: own organisation's
+                     if level != files.TEACHER or m.organisation_id == g.organisation.id],
         history=list(movement.child_history(person, region)) if level != files.TEACHER else [],
         duplicates=(files.possible_duplicates(person, organisation_id=g.organisation.id)
                     if may_edit and has_right('merge_people') else []),

@@ -127,3 +127,45 @@ def test_the_personal_file_from_the_book_to_the_merge(live_server, page, region,
     assert page.evaluate('document.documentElement.scrollWidth') <= 360
     shot(page, 'merged-360')
     assert not errors, errors
+
+
+def test_the_new_child_form_offers_the_child_found_in_the_registry(live_server, page, region, family):
+    kid, _ = family
+    base = live_server
+    sign_in(page, base, 'odo-admin', region.odo)
+    order = builders.draft(region.odo, Order.ENROLMENT, 5, on=builders.day(10, 1))
+    chess = builders.association(region.odo, '2а Шахматы')
+    for width in (1280, 360):
+        page.set_viewport_size({'width': width, 'height': 800})
+        page.goto(f'{base}/movement/orders/{order.id}/add')
+        page.fill('#surname', 'Соколов')
+        page.fill('#name', 'Матвей')
+        page.fill('#patronymic', 'Андреевич')
+        page.fill('#birth_date', '2011-06-01')
+        page.check('input[name=gender][value=M]')
+        page.select_option('#association_to_new', value=str(chess.id))
+        page.click('button:has-text("Добавить в приказ")')
+        found = page.locator('#choice')
+        expect(found).to_contain_text('В регистре есть похожие дети')
+        expect(found).to_contain_text('***-***-171 34')
+        assert page.evaluate('document.documentElement.scrollWidth') <= width
+        shot(page, f'new-child-found-{width}')
+    page.check(f'#choice input[value="{kid.id}"]')
+    page.click('button:has-text("Добавить выбранного в приказ")')
+    expect(page.locator('.flash.ok')).to_contain_text('Добавлено в приказ')
+    assert Person.select().where(Person.surname == 'Соколов').count() == 2  # nobody new
+
+
+def test_the_teacher_opens_a_pupils_file_without_documents(live_server, page, region, family):
+    from models import Association, Employment
+    kid, _ = family
+    taught_by = Employment.get(Employment.person == region.teacher.person_id)
+    Association.update(teacher=taught_by).where(Association.name == '1а Бисер').execute()
+    sign_in(page, live_server, 'odo-teacher', region.odo)
+    page.click('a:has-text("Соколов Матвей Андреевич")')
+    page.click('a.button:has-text("Личное дело")')
+    expect(page.locator('h1')).to_have_text('Соколов Матвей Андреевич')
+    expect(page.locator('main')).not_to_contain_text('610203')
+    expect(page.locator('main')).not_to_contain_text('СНИЛС')
+    expect(page.locator('main')).not_to_contain_text('МБУДО Дом детского творчества')  # another organisation
+    shot(page, 'teacher-1280')
