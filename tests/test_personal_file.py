@@ -183,12 +183,12 @@ def test_consent_is_recorded_and_withdrawn(admin_client, kid, frozen_clock):
 
 
 def test_an_identity_change_warns_about_a_similar_child_first(admin_client, kid, registry):
-    elkina = registry['elkina']
     form = {'version': version(kid.id), 'surname': 'Ёлкина', 'name': 'Алёна', 'patronymic': 'Игоревна',
             'birth_date': '2014-05-03', 'gender': 'F', 'citizenship': 'Российская Федерация', 'snils': ''}
     warned = admin_client.post_form(f'/file/{kid.id}/identity', form)
     text = warned.get_data(as_text=True)
     assert warned.status_code == 200 and 'похожие дети' in text and 'Ёлкина Алёна Игоревна' in text
+    assert registry['elkina'].id != kid.id and 'МАОУ СОШ № 1' in text  # where the similar child is
     assert format_snils(ELKINA_SNILS) not in text and mask_snils(ELKINA_SNILS) in text
     assert Person.get_by_id(kid.id).surname == 'Белова'
     saved = admin_client.post_form(f'/file/{kid.id}/identity', dict(form, confirmed='1'))

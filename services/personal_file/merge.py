@@ -10,7 +10,7 @@ import json
 
 import clock
 from models import (ALL_MODELS, EnrolmentSelection, ForeignKeyField, IdentityDocument, Membership,
-                    Order, OrderLine, Person, PersonalFile, PersonMerge, db)
+                    Order, OrderLine, Person, PersonalFile, PersonMerge)
 from services.common import Refused, ru_date, write_transaction
 from services.personal_file.edits import record
 
