@@ -39,8 +39,10 @@ MAIN_MENU = [
     ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
                   ('Импорт учеников', 'imports.start')]),
     ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations')]),
-    ('Организация', [('Сведения о сотрудниках', 'staff.index', '/staff/', '/esia/staff'),
-                     ('Пользователи и роли', 'users.index', '/users/')]),
+    ('Организация', [('Карточка ОО', 'card.own', '/card/'),
+                     ('Сведения о сотрудниках', 'staff.index', '/staff/', '/esia/staff'),
+                     ('Пользователи и роли', 'users.index', '/users/'),
+                     ('Параметры карточки ОО', 'card.region_settings')]),
 ]
 INBOX = 'inbox.index'  # its entry shows the unread count
 
@@ -278,10 +280,10 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import (auth, enrolment, esia, health, home, imports, inbox, movement, portfolio,
+    from blueprints import (auth, card, enrolment, esia, health, home, imports, inbox, movement, portfolio,
                             programs, staff, staff_import, users)
-    for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
-                      portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
+    for blueprint in (auth.bp, card.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp,
+                      movement.bp, portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
     from blueprints import personal_file
     app.register_blueprint(personal_file.bp)

@@ -39,6 +39,7 @@ def index():
         context['classes'] = home.classes_of(g.organisation, current_user.person_id)
     else:
         context['subordinates'] = home.subordinates_of(g.organisation)
+        context['may_read_cards'] = has_right('monitoring') or has_right('organisation_card')  # «Карточка ОО»
     several = UserRole.select(UserRole.organisation).where(
         UserRole.user == current_user.id).distinct().count() > 1
     return render_template('home/index.html', several_organisations=several, **context)

@@ -9,6 +9,7 @@ from peewee import PostgresqlDatabase
 import clock
 import models
 from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO, REGION_TIME_ZONE
+from demo.cards import fill_cards
 from demo.children import Children
 from demo.names import Names
 from demo.organisations import Organisations
@@ -57,6 +58,7 @@ class _Loader(Organisations, Staff, Children):
         self.key_cache = {}
         self.roles = {r.code: r.id for r in Role.select()}
         self.staff_users = []  # (person id, organisation id, role code, login)
+        self.card_managers = {}  # organisation id → (director's employment id, deputies'), demo/cards.py
         self.demo = {}
         self.pool = 0
         self.duplicates = 0
@@ -238,6 +240,7 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     loader.report(1, 1, 'организации')
     loader.run_children()
     loader.users()
+    fill_cards(loader)
     loader.report(0, 1, 'завершение')
     loader.finish()
     add_personal_files(loader)

@@ -4,7 +4,7 @@ import datetime
 from types import SimpleNamespace
 
 from models import (Association, Employment, IdentityDocument, Membership, Municipality, Order,
-                    Organisation, Person, Program, Region, Role, SchoolYear, Settlement, User,
+                    Organisation, OrganisationManager, Person, Program, Region, Role, SchoolYear, Settlement, User,
                     UserRole)
 from services import movement
 from services.auth.passwords import hash_password
@@ -52,6 +52,14 @@ def user(login, org, role_code, person=None, email=''):
     account = User.create(login=login, password_hash=password_hash(), person=person, email=email)
     UserRole.create(user=account, organisation=org, role=Role.get(Role.code == role_code))
     return account
+
+
+def director(org, surname, name, patronymic, position='Директор'):
+    """An employee chosen as the organisation's director on its card."""
+    employment = Employment.create(person=person(surname, name, patronymic), organisation=org,
+                                   position=position)
+    OrganisationManager.create(organisation=org, employment=employment, kind='director')
+    return employment
 
 
 def region_tree():

@@ -8,6 +8,7 @@ import pytest
 
 from models import Employment, Order
 from services import movement
+from tests import builders
 from tests.builders import association, child, committed, day, draft, program
 
 FULL_NAME = ('Муниципальное автономное учреждение дополнительного образования '
@@ -17,8 +18,9 @@ FULL_NAME = ('Муниципальное автономное учреждени
 @pytest.fixture
 def beads(region):
     beads = program(region.odo, 'Бисероплетение', duration=3)
-    region.odo.full_name, region.odo.director = FULL_NAME, 'Петрова Мария Ивановна'
+    region.odo.full_name = FULL_NAME
     region.odo.save()
+    builders.director(region.odo, 'Петрова', 'Мария', 'Ивановна')
     return type('Beads', (), {
         'first': association(region.odo, '1а Бисер', beads),
         'first_b': association(region.odo, '1б Бисер', beads),
@@ -138,8 +140,7 @@ def test_the_basis_typed_in_the_header_form_is_printed(admin_client, region, bea
 def test_the_head_signs_with_the_position_the_staff_records_give(admin_client, region, beads):
     Employment.create(person=child('Сомова', 'Лидия', 'Петровна', birth_date=day(1, 5, 1970)),
                       organisation=region.odo, position='Заведующий')
-    region.odo.director = ''
-    region.odo.save()
+    Employment.update(dismissed_on=day(10, 1)).where(Employment.position == 'Директор').execute()
     _, text = printed(admin_client, draft(region.odo, Order.ENROLMENT, 4))
     assert text.endswith('Заведующий ______________ ____________________')
 
