@@ -297,6 +297,8 @@ def _register_blueprints(app):
                       movement.bp, portfolio.bp, programs.bp, school_year.bp, staff.bp, staff_import.bp,
                       users.bp):
         app.register_blueprint(blueprint)
+    from blueprints import personal_file
+    app.register_blueprint(personal_file.bp)
 
 
 @dataclasses.dataclass

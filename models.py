@@ -225,6 +225,9 @@ class Region(BaseModel):
     # empty means the defaults of services/staff.
     staff_positions = TextField(default='')
     staff_fill_fields = TextField(default='')
+    # The categories a child's personal file offers (migration 0023), one per line; empty: the
+    # defaults of services/personal_file.
+    child_categories = TextField(default='')
     # «Карточка ОО» (migration 0020): the standard card fields the region requires, a JSON list
     # of codes; empty means services.card.fields.DEFAULT_REQUIRED.
     card_fill_fields = TextField(default='')
@@ -636,6 +639,7 @@ RIGHTS = {
     'staff': 'Сведения о сотрудниках',
     'monitoring': 'Мониторинг',
     'users': 'Пользователи и роли',
+    'merge_people': 'Объединять дубликаты детей',
 }
 MOVEMENT_BOOK_ACCESS = {'edit': 'Редактировать', 'view': 'Просматривать', 'none': 'нет доступа'}
 
@@ -653,6 +657,7 @@ class Role(BaseModel):
     staff = BooleanField(default=False)
     monitoring = BooleanField(default=False)
     users = BooleanField(default=False)
+    merge_people = BooleanField(default=False)
     version = IntegerField(default=1)
 
     @property
@@ -1091,3 +1096,73 @@ class EnrolmentSelection(BaseModel):
 
 
 ALL_MODELS += [EnrolmentSelection, AccessChange]
+# --- The child's personal file (issue 18, migration 0023) -------------------------
+
+GUARDIAN_RELATIONS = {'mother': 'Мать', 'father': 'Отец', 'guardian': 'Опекун',
+                      'trustee': 'Попечитель', 'other': 'Иной законный представитель'}
+
+
+class PersonalFile(BaseModel):
+    """What a child's personal file keeps beyond the registry's person row."""
+    person = ForeignKeyField(Person, unique=True, backref='+', on_delete='CASCADE')
+    registration_address = CharField(max_length=500, default='')
+    categories = TextField(default='')  # the region's categories, one per line
+
+
+class Guardian(BaseModel):
+    """A parent or legal representative of a child; ``parent`` is the registry's person when
+    known (one parent of several siblings)."""
+    child = ForeignKeyField(Person, backref='guardians', on_delete='CASCADE')
+    parent = ForeignKeyField(Person, null=True, backref='children_guarded', on_delete='SET NULL')
+    relation = CharField(max_length=16)
+    surname = CharField(max_length=100)
+    name = CharField(max_length=100)
+    patronymic = CharField(max_length=100, default='')
+    phone = CharField(max_length=100, default='')
+    email = CharField(max_length=200, default='')
+    document = CharField(max_length=200, default='')
+
+    @property
+    def full_name(self):
+        return ' '.join(p for p in (self.surname, self.name, self.patronymic) if p)
+
+    @property
+    def relation_label(self):
+        return GUARDIAN_RELATIONS.get(self.relation, self.relation)
+
+
+class Consent(BaseModel):
+    """«Согласие на обработку персональных данных» (152-ФЗ) on file."""
+    person = ForeignKeyField(Person, backref='consents', on_delete='CASCADE')
+    organisation = ForeignKeyField(Organisation, null=True, backref='+', on_delete='SET NULL')
+    signed_by = CharField(max_length=300)
+    signed_on = DateField()
+    scope = TextField(default='')
+    withdrawn_on = DateField(null=True)
+    recorded_by = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')
+
+
+class PersonChange(BaseModel):
+    """One changed field of a shared person record: who, from which organisation, when, old → new."""
+    person = ForeignKeyField(Person, backref='changes', on_delete='CASCADE')
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')
+    organisation = ForeignKeyField(Organisation, null=True, backref='+', on_delete='SET NULL')
+    field = CharField(max_length=64)
+    old_value = TextField(default='')
+    new_value = TextField(default='')
+
+
+class PersonMerge(BaseModel):
+    """A duplicate merged into ``survivor``; ``snapshot`` keeps what undoing it needs."""
+    survivor = ForeignKeyField(Person, backref='merges', on_delete='CASCADE')
+    merged_id = IntegerField()
+    merged_name = CharField(max_length=300)
+    snapshot = TextField()
+    at = DateTimeField(default=utcnow)
+    user = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')
+    organisation = ForeignKeyField(Organisation, null=True, backref='+', on_delete='SET NULL')
+    undone_at = DateTimeField(null=True)
+
+
+ALL_MODELS += [PersonalFile, Guardian, Consent, PersonChange, PersonMerge]

@@ -23,6 +23,7 @@ from models import Person, Region, User, WebSession, utcnow
 from services import audit, russian
 from services.common import ru_date
 from services.registry.documents import format_snils
+from services.registry.masking import mask_document, mask_snils
 
 TOUCH_EVERY = datetime.timedelta(seconds=60)
 
@@ -336,5 +337,6 @@ def init_app(app):
     app.jinja_env.filters.update(ru_date=ru_local_date, ru_datetime=ru_datetime, ru_time=ru_time,
                                  ru_iso_date=ru_iso_date, snils_format=format_snils,
                                  plural=russian.plural, decline=russian.decline)
+    app.jinja_env.filters.update(mask_snils=mask_snils, mask_document=mask_document)
     app.jinja_env.globals.update(static_version=static_version(app), htmx_integrity=HTMX_INTEGRITY,
                                  has_right=has_right, clock_moved_to=clock.moved_to, region_today=today)

@@ -5,11 +5,12 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    url_for)
 from flask_login import current_user
 
-from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, Order, OrderLine,
+import keys
+from models import (DOCUMENT_KINDS, ORDER_KINDS, WITHDRAWAL_REASONS, Association, Membership, Order, OrderLine,
                     Person, Program, SchoolYear)
-from services.registry import people
 from services import common
 from services import movement
+from services import personal_file
 from services.common import Refused
 from services.paging import page_of
 from services import russian
@@ -227,6 +228,8 @@ def order(order):
 def _order_page(order, errors=None, values=None, status=200):
     lines = list(movement.order_lines(order))
     warnings = movement.capacity_problems(order) if order.status == Order.DRAFT else []
+    if order.status == Order.DRAFT and order.kind == Order.ENROLMENT:
+        warnings += personal_file.consent_warnings(lines)
     return render_template('movement/order.html', order=order, lines=lines, warnings=warnings,
                            errors=errors or {}, values=values or order.__data__,
                            reasons=WITHDRAWAL_REASONS,
@@ -375,7 +378,7 @@ def _open_associations():
             .order_by(SchoolYear.start_year, Association.study_year, Association.name))
 
 
-def _add_page(order, status=200, child_values=None, child_errors=None, child_warnings=None):
+def _add_page(order, status=200, child_values=None, child_errors=None, child_warnings=None, child_found=()):
     query = request.args.get('q', '')
     source = _association_or_404(request.args.get('from'))
     ways = [(title, text, url_for(endpoint, **{argument: order.id})
@@ -388,7 +391,8 @@ def _add_page(order, status=200, child_values=None, child_errors=None, child_war
                    associations=list(_open_associations()), reasons=WITHDRAWAL_REASONS,
                    chosen=OrderLine.select().where(OrderLine.order == order).count(),
                    child_values=child_values or {}, child_errors=child_errors or {},
-                   child_warnings=child_warnings or [])
+                   child_warnings=child_warnings or [], child_found=child_found,
+                   document_kinds=DOCUMENT_KINDS)
     if order.kind != Order.ENROLMENT:
         context['sources'] = list(_all_associations().where(
             Association.id.in_(Membership.select(Membership.association)
@@ -446,6 +450,8 @@ def order_add_new_child(order):
     if order.kind != Order.ENROLMENT:
         abort(404)
     values, errors, warnings = movement.parse_new_child(request.form, today())
+    identifiers, id_errors = personal_file.parse_new_identifiers(request.form, values.get('birth_date'), today())
+    errors.update(id_errors)
     target = _association_or_404(request.form.get('association_to'))
     if target is None:
         errors['association_to'] = 'Выберите объединение, в которое зачисляется ребёнок.'
@@ -453,12 +459,23 @@ def order_add_new_child(order):
         _age_errors(order, values['birth_date'], target, errors)
     if errors:
         return _add_page(order, 422, request.form, errors, warnings)
-    person, created = people.find_or_create_child(values)
-    if created:
-        audit_event('child_created', object_type='person', object_id=person.id)
-    else:
-        flash(f'{person.full_name}, {common.ru_date(person.birth_date)} г. р., уже есть в регистре '
-              'региона: в приказ добавлена существующая запись, новая не создана.', 'info')
+    # The similar-person search comes first: the people found are offered before a new record.
+    found = personal_file.similar_for_new(values, identifiers, g.organisation.id)
+    choice = request.form.get('choice', '')
+    doc = identifiers['document']
+    typed = dict(request.form.items(), doc_key=keys.document_key(doc['series'], doc['number']) if doc else '')
+    if found and not choice:
+        return _add_page(order, 200, typed, {}, warnings, found)
+    if choice and choice != 'create':
+        chosen = common.parse_int(choice)
+        if chosen not in {c.person_id for c in found}:
+            abort(404)  # only a person the search offered
+        return _add_children(order, [chosen])
+    try:
+        person = personal_file.create_child(values, identifiers)
+    except Refused as error:
+        return _add_page(order, 409, typed, {'choice': ' '.join(error.messages)}, warnings, found)
+    audit_event('child_created', object_type='person', object_id=person.id)
     for message in warnings:
         flash(message, 'warn')
     return _add_children(order, [person.id])

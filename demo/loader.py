@@ -13,6 +13,7 @@ from demo.cards import fill_cards
 from demo.children import Children
 from demo.names import Names
 from demo.organisations import Organisations
+from demo.personal_files import add_personal_files
 from demo.staff import Staff
 from demo.writer import HOT_FIELDS, WRITE_ORDER, Writer, check_hot_fields, convert
 from demo.years import first_school_year, stage_transition
@@ -243,6 +244,7 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     fill_cards(loader)
     loader.report(0, 1, 'завершение')
     loader.finish()
+    add_personal_files(loader)
     stage_transition(today, loader.home_odo.id)
     loader.report(1, 1, 'завершение')
     c = loader.counts

@@ -224,9 +224,9 @@ def test_document_formats(demo_db):
             fourteen = demo.add_years(birth, 14)
             assert doc.issued_on >= fourteen
         seen.add((doc.person_id, doc.kind))
-    # Under-14s carry a birth certificate, 14 and over a passport.
+    # Under-14s carry a birth certificate, 14 and over a passport (a certificate before it is former).
     for child in _children().where(Person.snils.is_null(False)).limit(300):
-        docs = [d.kind for d in child.documents]
+        docs = [d.kind for d in child.documents if d.is_current]
         if docs:
             expected = 'passport_rf' if demo.age_on(child.birth_date, TODAY) >= 14 else 'birth_certificate_rf'
             assert docs == [expected]
@@ -419,3 +419,22 @@ def test_the_template_s_example_snils_is_nobody_s(app):
     assert is_valid_snils(EXAMPLE_SNILS) and int(digits_key(EXAMPLE_SNILS)[:9]) < 1001998
     demo.load_demo_region(children=300, organisations=8, seed=11, today=datetime.date(2026, 12, 1))
     assert not Person.select().where(Person.snils == digits_key(EXAMPLE_SNILS)).exists()
+
+
+def test_personal_files_of_the_demo(demo_db):
+    """A family sharing its mother, a passport that replaced a certificate, consents, a duplicate."""
+    from models import Consent, Guardian
+    from services.personal_file import possible_duplicates
+    home = _home_odo()
+    matvey = Person.get(Person.surname == 'Соколов', Person.name == 'Матвей')
+    varvara, twin = Person.select().where(Person.surname == 'Соколова', Person.name == 'Варвара').order_by(
+        Person.snils.is_null(), Person.id)
+    assert {g.parent_id for g in Guardian.select().where(Guardian.child.in_([matvey.id, varvara.id]),
+                                                          Guardian.relation == 'mother')} == {
+        Guardian.get(Guardian.child == matvey).parent_id}
+    current = {d.kind: d.is_current for d in matvey.documents}
+    assert current == {'passport_rf': True, 'birth_certificate_rf': False}
+    assert Consent.select().where(Consent.person.in_([matvey.id, varvara.id])).count() == 2
+    assert Membership.select().where(Membership.person == varvara.id, Membership.organisation == home,
+                                     Membership.ended_on.is_null()).exists()
+    assert twin.id in {c.person_id for c in possible_duplicates(varvara, organisation_id=home.id)}

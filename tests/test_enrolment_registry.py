@@ -106,8 +106,16 @@ def test_results_show_status_organisation_snils_and_document(admin_client, regis
     page = text(admin_client.get(url(registry['order'], 'search', applied=1, surname='ёлкина')))
     assert 'Зачислен в основную организацию' in page
     assert 'МАОУ СОШ № 1' in page
-    assert '123-123-123 ' + ELKINA_SNILS[-2:] in page
-    assert 'Свидетельство о рождении РФ II-ФВ № 123456, 23.05.2014' in page
+    # Minimal disclosure: numbers masked unless searched by exactly (issue 18).
+    assert '***-***-123 ' + ELKINA_SNILS[-2:] in page and '123-123-123' not in page
+    assert 'Свидетельство о рождении РФ II-ФВ ****56, 23.05.2014' in page and '123456' not in page
+    by_snils = text(admin_client.get(url(registry['order'], 'search', applied=1, snils=ELKINA_SNILS)))
+    assert '123-123-123 ' + ELKINA_SNILS[-2:] in by_snils and 'II-ФВ ****56' in by_snils
+    by_prefix = text(admin_client.get(url(registry['order'], 'search', applied=1, snils='123123')))
+    assert '123-123-123' not in by_prefix and '***-***-123' in by_prefix
+    by_document = text(admin_client.get(url(registry['order'], 'search', applied=1, doc_series='ii фв',
+                                            doc_number='123456')))
+    assert 'II-ФВ 123456' in by_document and '***-***-123 ' + ELKINA_SNILS[-2:] in by_document
 
 
 def test_statuses_of_departed_graduated_and_other_odo_children(admin_client, registry):

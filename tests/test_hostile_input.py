@@ -47,7 +47,16 @@ def objects(app, region):
                                      organisation=region.odo, position='Педагог')
         item = PortfolioItem.create(employment=newcomer, kind='award', title='Грамота',
                                     issued_on=datetime.date(2026, 5, 1))
-        return {'user_id': region.teacher.id, 'employment_id': newcomer.id, 'item_id': item.id,
+        # The personal file's own ids (issue 18): a parent, a consent, a duplicate, a merge.
+        from models import Consent, Guardian
+        from services import personal_file
+        guardian = Guardian.create(child=child, relation='mother', surname='Иванова', name='Ольга')
+        consent = Consent.create(person=child, signed_by='Иванова Ольга', signed_on=datetime.date(2026, 9, 1))
+        twin = builders.child(birth_date=child.birth_date)
+        merged = personal_file.merge_people(child, builders.child(birth_date=child.birth_date), None, None)
+        file_ids = {'guardian_id': guardian.id, 'consent_id': consent.id, 'other_id': twin.id,
+                    'merge_id': merged.id}
+        return {**file_ids, 'user_id': region.teacher.id, 'employment_id': newcomer.id, 'item_id': item.id,
                 'role_id': Role.get(Role.code == 'teacher').id, 'association_id': association.id,
                 'order': order.id, 'order_id': order.id,
                 'line_id': line.id, 'job_id': job.id, 'row_id': row.id, 'message_id': message.id,

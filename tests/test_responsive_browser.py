@@ -106,6 +106,7 @@ def main_screens(school, imported, region):
         ('/associations/', rows),
         (f'/associations/{school["bead"].id}', 'h1'),
         (f'/movement/children/{school["pupil"].id}', rows),
+        (f'/file/{school["pupil"].id}', rows),
         ('/inbox/', 'article'),
         ('/esia/staff', rows),
     ]

@@ -105,6 +105,20 @@ def _commit_batch(order_id, batch):
 
 
 def _finish(job, runner):
+    with common.write_transaction():  # the registry children's parents and contacts, with the status
+        _keep_details(job)
+        _finish_job(job, runner)
+
+
+def _keep_details(job):
+    """What the file says of the children found in the registry lands in their personal files."""
+    used = (ImportRow.select(ImportRow.result_person, ImportRow.values)
+            .where(ImportRow.job == job, ImportRow.decision == ImportRow.USE,
+                   ImportRow.result_person.is_null(False)).tuples())
+    people.keep_row_details([(person, json.loads(values)) for person, values in used], job.organisation_id)
+
+
+def _finish_job(job, runner):
     order = Order.get_by_id(job.order_id)
     written = dict(ImportRow.select(ImportRow.decision, fn.COUNT(ImportRow.id))
                    .where(ImportRow.job == job, ImportRow.result_person.is_null(False))
