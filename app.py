@@ -99,6 +99,9 @@ def create_app(test_config=None):
         COMPRESS_MIMETYPES=['text/html', 'text/css', 'application/javascript',
                             'text/javascript', 'application/json', 'text/plain', 'image/svg+xml'],
         COMPRESS_ALGORITHM=['br', 'gzip'],
+        # Pages are compressed as they go, at brotli quality 1 (issue 19: 0.33 ms less per page
+        # than 4, 5.3 → 6.1 KB); static files once per process at the best quality (_compressible).
+        COMPRESS_BR_LEVEL=1,
         COMPRESS_MIN_SIZE=300,
         COMPRESS_STREAMS=False,
         MAIL_OUTBOX=os.environ.get('MAIL_OUTBOX', os.path.join(app.instance_path, 'outbox')),
@@ -183,14 +186,38 @@ def _set_the_clock(app):
         app.logger.warning('KRUZHOK_TODAY: the system date is %s', day.strftime('%d.%m.%Y'))
 
 
+STATIC_COMPRESSED = {}  # (file name, version, encoding) → bytes compressed at the best quality
+
+
 def _compressible(static_view):
-    """Buffer static files so that Flask-Compress compresses them (they are small and cached for a year)."""
+    """Static files go out compressed at the best quality (brotli 11, gzip 9), compressed once per
+    process and kept (they are small, few and cached by browsers for a year); pages are compressed
+    by Flask-Compress at its fast level."""
+    import gzip
+
+    import brotli
+
     @functools.wraps(static_view)
     def static(**kwargs):
         response = static_view(**kwargs)
-        if response.status_code == 200:
-            response.direct_passthrough = False
-            response.make_sequence()
+        if response.status_code != 200:
+            return response
+        response.direct_passthrough = False
+        response.make_sequence()
+        accepted = request.headers.get('Accept-Encoding', '')
+        encoding = 'br' if 'br' in accepted else 'gzip' if 'gzip' in accepted else None
+        if encoding is None or response.mimetype not in compress.compress_mimetypes_set:
+            return response
+        key = (kwargs.get('filename'), request.args.get('v', ''), encoding)
+        data = STATIC_COMPRESSED.get(key)
+        if data is None:
+            raw = response.get_data()
+            data = (brotli.compress(raw, quality=11) if encoding == 'br'
+                    else gzip.compress(raw, compresslevel=9, mtime=0))
+            STATIC_COMPRESSED[key] = data
+        response.set_data(data)
+        response.headers['Content-Encoding'] = encoding
+        response.vary.add('Accept-Encoding')
         return response
     return static
 
@@ -250,7 +277,9 @@ def _register_request_hooks(app):
         org_id = session.get('org_id')
         if request.endpoint in PUBLIC_ENDPOINTS or org_id is None:
             return
-        roles = _roles_here(current_user.id, int(org_id))
+        roles = getattr(session, 'roles_in', lambda _: None)(int(org_id))
+        if roles is None:  # a session row from before migration 0024, or a new organisation
+            roles = _roles_here(current_user.id, int(org_id))
         if roles:
             g.organisation = roles[0].organisation
             g.roles = [ur.role for ur in roles]
@@ -271,10 +300,15 @@ def _register_request_hooks(app):
             response.vary.add('HX-Request')
         return response
 
+    keep_open = isinstance(db.obj, models.SqliteDatabase)
+
     @app.teardown_appcontext
     def close_database(exc):
-        if not db.is_closed():
-            db.close()
+        # PostgreSQL connections go back to the pool; a SQLite connection stays open for the
+        # thread's next request (opening one and its pragmas cost more than most pages' queries).
+        if db.is_closed() or (keep_open and exc is None and not db.in_transaction()):
+            return
+        db.close()
 
 
 def _register_blueprints(app):

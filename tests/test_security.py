@@ -153,7 +153,7 @@ def test_signed_in_user_sees_503_when_the_session_store_fails(admin_client, monk
 
     def unavailable(*args, **kwargs):
         raise OperationalError('server closed the connection unexpectedly')
-    monkeypatch.setattr(web.session_with_user, 'first', unavailable)
+    monkeypatch.setattr(web, 'session_with_user', unavailable)  # the one query of every request
     response = admin_client.get('/')
     assert response.status_code == 503 and 'База данных не отвечает' in response.get_data(as_text=True)
     monkeypatch.undo()
