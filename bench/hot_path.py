@@ -95,7 +95,9 @@ def main(argv=None):
     floor = floor_app(models).test_client()
     floor.set_cookie('kruzhok_session', cookie.value)
 
-    htmx = {'HX-Request': 'true', 'HX-Request-Type': 'partial', 'Accept-Encoding': 'br, gzip'}
+    # What htmx sends for «Применить»: its target too (the search screen swaps only #results).
+    htmx = {'HX-Request': 'true', 'HX-Request-Type': 'partial', 'HX-Target': 'div#results',
+            'Accept-Encoding': 'br, gzip'}
     page = {'Accept-Encoding': 'br, gzip'}
     n = args.requests
     surnames = [dict(q, size='50') for q in search_bench.sample_queries('surname', n, rng, home)]

@@ -71,7 +71,8 @@ def lua_script(paths, cookie, full_pages=False):
     quoted = ',\n'.join(json.dumps(p) for p in paths)
     headers = {'Cookie': cookie, 'Accept-Encoding': 'br, gzip'}
     if not full_pages:
-        headers.update({'HX-Request': 'true', 'HX-Request-Type': 'partial'})
+        # as htmx sends «Применить»: the search screen then answers with its results only
+        headers.update({'HX-Request': 'true', 'HX-Request-Type': 'partial', 'HX-Target': 'div#results'})
     table = ', '.join(f'["{name}"] = "{value}"' for name, value in headers.items())
     return f'''paths = {{
 {quoted}
