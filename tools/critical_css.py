@@ -19,7 +19,7 @@ import threading
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 OUT = os.path.join(ROOT, 'static', 'css', 'signin.css')
-ALWAYS = (':root', '*', 'html', 'body', '.flash', '.js', '.skip', '.without-js', '.error',
+ALWAYS = (':root', '*', 'html', 'body', '.flash', '.js', '.skip', '.without-js', '.error', '.clock-banner',
           '.site-footer', 'input', 'select', 'button', 'label', 'a')
 
 COLLECT = '''(always) => {
