@@ -212,7 +212,7 @@ def _set_the_clock(app):
         app.logger.warning('KRUZHOK_TODAY: the system date is %s', day.strftime('%d.%m.%Y'))
 
 
-STATIC_COMPRESSED = {}  # (file name, version, encoding) → bytes compressed at the best quality
+STATIC_COMPRESSED = {}  # (file name, ETag, encoding) → bytes compressed at the best quality
 
 
 def _compressible(static_view):
@@ -234,7 +234,9 @@ def _compressible(static_view):
         encoding = 'br' if 'br' in accepted else 'gzip' if 'gzip' in accepted else None
         if encoding is None or response.mimetype not in compress.compress_mimetypes_set:
             return response
-        key = (kwargs.get('filename'), request.args.get('v', ''), encoding)
+        # Keyed by the file (its ETag follows its time and size), never by the query string,
+        # so no request can grow the cache.
+        key = (kwargs.get('filename'), response.headers.get('ETag', ''), encoding)
         data = STATIC_COMPRESSED.get(key)
         if data is None:
             raw = response.get_data()

@@ -83,3 +83,19 @@ def test_serve_sh_starts_the_import_worker_beside_single_threaded_workers(app, r
         urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz/live', timeout=5)
     finally:
         stop(server)
+
+
+def test_static_files_go_out_compressed_once_at_the_best_quality(client):
+    import brotli
+    from app import STATIC_COMPRESSED
+    with open(os.path.join(ROOT, 'static', 'css', 'app.css'), 'rb') as fh:
+        raw = fh.read()
+    for version in ('a', 'b', 'c'):  # the query string never makes a new cache entry
+        response = client.get(f'/static/css/app.css?v={version}', headers={'Accept-Encoding': 'br'})
+        assert response.headers['Content-Encoding'] == 'br'
+        assert brotli.decompress(response.data) == raw
+        assert len(response.data) == len(brotli.compress(raw, quality=11))
+    assert len([key for key in STATIC_COMPRESSED if key[0] == 'css/app.css' and key[2] == 'br']) == 1
+    plain = client.get('/static/css/app.css')
+    assert 'Content-Encoding' not in plain.headers and plain.data == raw
+
