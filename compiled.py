@@ -10,6 +10,9 @@ import functools
 
 from models import db
 
+# What a peewee cursor wrapper holds for one execution; the rest is the column mapping.
+_PER_EXECUTION = {'cursor', 'count', 'index', 'initialized', 'populated', 'row_cache'}
+
 
 class compiled:
     """A select that runs on every page: its SQL is generated once per database kind and
@@ -27,7 +30,7 @@ class compiled:
 
     def __init__(self, build):
         self.build = build
-        self.plans, self.seen = {}, set()
+        self.plans, self.seen, self.wrappers = {}, set(), {}
         functools.update_wrapper(self, build)
 
     @staticmethod
@@ -88,4 +91,16 @@ class compiled:
         params = [constant if slot is None else
                   values[slot[0]] if slot[1] is None else values[slot[0]][slot[1]]
                   for slot, constant in slots]
-        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+        wrapper = query._get_cursor_wrapper(database.execute_sql(sql, params))
+        # peewee maps the cursor's columns to models and converters on every execution (for a
+        # join of several models that costs more than the query); the SQL is fixed, so the
+        # mapping is too: it is kept from the first execution that returned a row.
+        known = self.wrappers.get(key)
+        if known is not None:
+            wrapper.__dict__.update(known)
+            wrapper.initialized = True
+        rows = list(wrapper)
+        if known is None and wrapper.initialized:
+            self.wrappers[key] = {name: value for name, value in wrapper.__dict__.items()
+                                  if name not in _PER_EXECUTION}
+        return rows

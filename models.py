@@ -920,6 +920,7 @@ class WebSession(BaseModel):
     last_seen_at = DateTimeField(default=utcnow, index=True)
     ip = CharField(max_length=64, default='')
     user_agent = CharField(max_length=300, default='')
+    organisation_id = IntegerField(null=True)  # data's org_id, for the one query of a request (0024)
 
 
 

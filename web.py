@@ -2,6 +2,7 @@
 the current organisation and its rights, security headers."""
 import datetime
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -19,7 +20,8 @@ from peewee import JOIN, InterfaceError, OperationalError
 import clock
 import models
 from compiled import compiled
-from models import Person, Region, User, WebSession, utcnow
+from models import (Organisation, Person, Region, Role, SchoolYear, User, UserRole, WebSession,
+                    utcnow)
 from services import audit, russian
 from services.common import ru_date
 from services.registry.documents import format_snils
@@ -31,12 +33,13 @@ TOUCH_EVERY = datetime.timedelta(seconds=60)
 # --- Server-side sessions -----------------------------------------------------
 
 class ServerSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, key=None, row=None):
+    def __init__(self, initial=None, key=None, row=None, roles=()):
         def on_update(_):
             self.modified = True
         super().__init__(initial, on_update)
         self.key = key
         self.row = row
+        self.roles = roles  # the user's roles in row.organisation_id, read with the row
         self.modified = False
         self.regenerate_requested = False
 
@@ -44,6 +47,14 @@ class ServerSession(CallbackDict, SessionMixin):
         """The user loaded with the session row, if it is the one signed in."""
         user = getattr(self.row, 'user', None) if self.row is not None else None
         return user if user is not None and str(user.id) == str(user_id) else None
+
+    def roles_in(self, organisation_id):
+        """The user's roles (UserRole rows, with the organisation, its region, the role and the
+        current year) in ``organisation_id`` as read with the session, or None when the row
+        was read for another organisation (or none) and they must be asked for."""
+        if self.row is None or self.row.organisation_id != organisation_id:
+            return None
+        return self.roles
 
     def regenerate(self):
         """Give the session a new id (at sign-in), dropping the old record."""
@@ -59,12 +70,26 @@ class ServerSession(CallbackDict, SessionMixin):
 
 @compiled
 def session_with_user(key_hash):
-    """The session, its user and their person in one query (it runs on every request; the
-    header shows the person's name)."""
-    return (WebSession.select(WebSession, User, Person)
+    """The session, its user and their person, and the user's roles in the session's organisation
+    with it, its region (the time zone) and its current school year: one query on every request
+    (the header shows the person's name and the year; the rights come from the roles). One row
+    per role; a session not signed in to an organisation (or whose roles there went) gives one
+    row whose ``role_here`` is empty."""
+    here = ((UserRole.user == WebSession.user)
+            & (UserRole.organisation == WebSession.organisation_id))
+    current_year = ((SchoolYear.organisation == UserRole.organisation)
+                    & (SchoolYear.state == SchoolYear.CURRENT))
+    return (WebSession.select(WebSession, User, Person, UserRole, Organisation, Region, Role,
+                              SchoolYear)
             .join(User, JOIN.LEFT_OUTER)
             .join(Person, JOIN.LEFT_OUTER, on=(User.person == Person.id))
-            .where(WebSession.key_hash == key_hash).limit(1))
+            .join_from(WebSession, UserRole, JOIN.LEFT_OUTER, on=here, attr='role_here')
+            .join_from(UserRole, Organisation, JOIN.LEFT_OUTER)
+            .join_from(Organisation, Region, JOIN.LEFT_OUTER)
+            .join_from(UserRole, Role, JOIN.LEFT_OUTER)
+            .join_from(UserRole, SchoolYear, JOIN.LEFT_OUTER, on=current_year, attr='current_year')
+            .where(WebSession.key_hash == key_hash)
+            .order_by(UserRole.id))
 
 
 def _hash(key):
@@ -81,13 +106,14 @@ class DatabaseSessionInterface(SessionInterface):
         if not key:
             return ServerSession()
         try:
-            row = session_with_user.first(_hash(key))
+            rows = session_with_user(_hash(key))
         except (OperationalError, InterfaceError):
             unavailable = ServerSession()
             unavailable.database_down = True  # a before_request hook answers 503
             return unavailable
-        if row is None:
+        if not rows:
             return ServerSession()
+        row = rows[0]
         now = utcnow()
         idle = datetime.timedelta(minutes=app.config['SESSION_IDLE_MINUTES'])
         absolute = datetime.timedelta(hours=app.config['SESSION_ABSOLUTE_HOURS'])
@@ -96,7 +122,9 @@ class DatabaseSessionInterface(SessionInterface):
             fresh = ServerSession()
             fresh.expired = True
             return fresh
-        return ServerSession(json.loads(row.data), key=key, row=row)
+        roles = [found.role_here for found in rows
+                 if getattr(getattr(found, 'role_here', None), 'id', None) is not None]
+        return ServerSession(json.loads(row.data), key=key, row=row, roles=roles)
 
     def save_session(self, app, session, response):
         if getattr(session, 'database_down', False):
@@ -118,11 +146,13 @@ class DatabaseSessionInterface(SessionInterface):
         if session.row is None:
             session.key = secrets.token_urlsafe(32)
             WebSession.create(key_hash=_hash(session.key), user=user_id,
+                              organisation_id=session.get('org_id'),
                               data=json.dumps(dict(session)), created_at=now, last_seen_at=now,
                               ip=request.remote_addr or '',
                               user_agent=(request.user_agent.string or '').replace('\x00', '')[:300])
         elif session.modified:
-            (WebSession.update(data=json.dumps(dict(session)), user=user_id, last_seen_at=now)
+            (WebSession.update(data=json.dumps(dict(session)), user=user_id, last_seen_at=now,
+                               organisation_id=session.get('org_id'))
              .where(WebSession.key_hash == session.row.key_hash).execute())
         elif now - session.row.last_seen_at > TOUCH_EVERY:
             (WebSession.update(last_seen_at=now)
@@ -340,3 +370,20 @@ def init_app(app):
     app.jinja_env.filters.update(mask_snils=mask_snils, mask_document=mask_document)
     app.jinja_env.globals.update(static_version=static_version(app), htmx_integrity=HTMX_INTEGRITY,
                                  has_right=has_right, clock_moved_to=clock.moved_to, region_today=today)
+
+
+# --- A serving process ------------------------------------------------------------------
+
+GEN0_THRESHOLD = 50_000
+
+
+def settle_garbage_collector():
+    """Called once a serving process has loaded the app (tools/gunicorn.conf.py): everything built
+    so far (routes, templates, dictionaries) is frozen, never scanned again, so no generation-2
+    pause walks the app's own objects; and generation 0 is collected after 50,000 allocations
+    instead of 700 (a page allocates thousands of short-lived objects, freed by reference
+    counting anyway)."""
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)

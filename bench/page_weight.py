@@ -26,7 +26,7 @@ def main():
     models.migrate()
     client = app.test_client()
     html = client.get('/login').get_data(as_text=True)
-    urls = ['/login'] + re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    urls = ['/login'] + re.findall(r'(?:href|src|data-htmx)="(/static/[^"]+)"', html)
     totals = {'identity': 0, 'gzip': 0, 'br': 0}
     print(f'{"resource":<50} {"raw":>8} {"gzip":>8} {"br":>8}')
     for url in urls:

@@ -47,8 +47,9 @@ def parse_args(argv):
     parser.add_argument('--organisations', type=int, default=3000)
     parser.add_argument('--duration', type=int, default=30)
     parser.add_argument('--connections', type=int, default=16)
-    parser.add_argument('--workers', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=4)
+    parser.add_argument('--workers', type=int, default=2 * (os.cpu_count() or 1),
+                        help='gunicorn workers (default: 2 × cores, as tools/gunicorn.conf.py)')
+    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--per-kind', type=int, default=200)
     parser.add_argument('--seed', type=int, default=7)
     parser.add_argument('--full-pages', action='store_true',
@@ -70,7 +71,8 @@ def lua_script(paths, cookie, full_pages=False):
     quoted = ',\n'.join(json.dumps(p) for p in paths)
     headers = {'Cookie': cookie, 'Accept-Encoding': 'br, gzip'}
     if not full_pages:
-        headers.update({'HX-Request': 'true', 'HX-Request-Type': 'partial'})
+        # as htmx sends «Применить»: the search screen then answers with its results only
+        headers.update({'HX-Request': 'true', 'HX-Request-Type': 'partial', 'HX-Target': 'div#results'})
     table = ', '.join(f'["{name}"] = "{value}"' for name, value in headers.items())
     return f'''paths = {{
 {quoted}
@@ -107,11 +109,13 @@ def main(argv=None):
     models.db.close()
 
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=args.database_url, KRUZHOK_ENV='development')
+    env = dict(os.environ, DATABASE_URL=args.database_url, KRUZHOK_ENV='development',
+               WEB_CONCURRENCY=str(args.workers), GUNICORN_THREADS=str(args.threads),
+               IMPORT_WORKER='process')
     server = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), 'gunicorn'), '--workers', str(args.workers),
-         '--threads', str(args.threads), '--bind', f'127.0.0.1:{port}', '--log-level', 'warning',
-         'app:create_app()'], cwd=ROOT, env=env)
+        [os.path.join(os.path.dirname(sys.executable), 'gunicorn'), '--config',
+         os.path.join(ROOT, 'tools', 'gunicorn.conf.py'), '--bind', f'127.0.0.1:{port}',
+         '--log-level', 'warning', 'app:create_app()'], cwd=ROOT, env=env)
     base = f'http://127.0.0.1:{port}'
     try:
         for _ in range(100):
@@ -129,7 +133,12 @@ def main(argv=None):
         floors = {'liveness check /healthz/live': run_wrk(base, ['/healthz/live'], cookie, args, 5),
                   'search screen before «Применить»': run_wrk(base, screen, cookie, args, 5)}
         run_wrk(base, paths, cookie, args, 5)
+        load_before = os.getloadavg()
+        cpu_before, wall_before = app_cpu_seconds(server.pid), time.monotonic()
         result = run_wrk(base, paths, cookie, args, args.duration)
+        app_cpu = app_cpu_seconds(server.pid) - cpu_before
+        wall = time.monotonic() - wall_before
+        load_after = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -138,7 +147,7 @@ def main(argv=None):
         models.db.close()
 
     asked = 'whole pages' if args.full_pages else 'htmx result swaps (HX-Request-Type: partial)'
-    print(f'gunicorn --workers {args.workers} --threads {args.threads}; wrk -t2 '
+    print(f'gunicorn -c tools/gunicorn.conf.py: --workers {args.workers} --threads {args.threads}; wrk -t2 '
           f'-c{args.connections} -d{args.duration}s over {len(paths)} search URLs '
           f'({args.per_kind} per kind), {asked}, Accept-Encoding: br, gzip\n')
     print(result)
@@ -150,8 +159,30 @@ def main(argv=None):
         floor_rate, floor_p99 = figures(floor)[:2]
         print(f'Floor, {label}: {floor_rate:.0f} responses/s, p99 {floor_p99:.0f} ms; '
               f'searches reach {rate / floor_rate:.2f} of it')
+    cores = os.cpu_count() or 1
+    print(f'Load average before the run {load_before[0]:.2f}, after {load_after[0]:.2f} '
+          f'({cores} cores); the app\'s workers used {app_cpu:.1f} s of CPU in {wall:.1f} s: '
+          f'{app_cpu / (wall * cores):.0%} of the cores, {app_cpu / max(1, rate * wall) * 1000:.2f} ms '
+          f'of CPU per response')
     print(f'Verdict: {rate:.0f} responses/s (target ≥ 200), p99 {p99_ms:.0f} ms (target ≤ 250), '
           f'non-2xx {failures}, socket errors: {socket_errors.group(1) if socket_errors else "none"}')
+
+
+def app_cpu_seconds(master):
+    """CPU seconds (user + system) used so far by gunicorn's workers (children of ``master``)."""
+    ticks = os.sysconf('SC_CLK_TCK')
+    total = 0
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f'/proc/{name}/stat') as fh:
+                fields = fh.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(master):  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def run_wrk(base, paths, cookie, args, duration):

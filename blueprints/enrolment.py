@@ -72,7 +72,14 @@ def _audit_search(screen, order, filters, page):
 @draft_order
 def search(order):
     filters, errors = enrolment.parse_search(request.args)
-    targets, target = _targets(request.args)
+    # «Применить» with htmx swaps the results only (htmx names its target, HX-Target: div#results):
+    # the form and the list of объединения are not rendered again, only the chosen one is read.
+    results_only = wants_fragment() and request.headers.get('HX-Target', '').endswith('#results')
+    if results_only:
+        chosen = enrolment.chosen_target(g.organisation, request.args.get('to'))
+        targets, target = (chosen, False), enrolment.enrolment_target(chosen, request.args.get('to'))
+    else:
+        targets, target = _targets(request.args)
     selected = enrolment.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
@@ -81,7 +88,7 @@ def search(order):
         rows = enrolment.child_rows(page.rows, order, g.organisation, selected, target)
         _audit_search('search', order, filters, page)
     return render('enrolment/search.html', 'enrolment/_search.html',
-                  filters=filters, errors=errors, results=page, rows=rows,
+                  filters=filters, errors=errors, results=page, rows=rows, results_only=results_only,
                   page_url=_page_url('enrolment.search', order, filters, target),
                   **_context(order, 'search', targets, target, selected))
 

@@ -4,6 +4,9 @@ enrolment order."""
 import functools
 import io
 import json
+import os
+
+import click
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, request, send_file,
                    url_for)
@@ -23,7 +26,11 @@ XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 @bp.record_once
 def _configure(state):
     app = state.app
-    app.config.setdefault('IMPORT_WORKER', not app.testing)
+    # IMPORT_WORKER=process: `flask imports worker` runs imports in a process of its own
+    # (tools/serve.sh starts it) and web workers never do; otherwise each process keeps a
+    # polling thread (a bare `gunicorn app:create_app()` still runs imports). Tests run them.
+    kind = os.environ.get('IMPORT_WORKER', '')
+    app.config.setdefault('IMPORT_WORKER', kind != 'process' and not app.testing)
 
     @app.before_request
     def _start_import_worker():
@@ -271,6 +278,10 @@ def request_departure(job_id, row_id):
 # --- A dedicated worker process: `flask --app app imports worker` -----------------------
 
 @bp.cli.command('worker')
-def worker_command():
-    """Run import jobs in this process until stopped (instead of the in-app thread)."""
+@click.option('--once', is_flag=True, help='Run the jobs waiting now, then stop.')
+def worker_command(once):
+    """Run import jobs in this process until stopped (tools/serve.sh starts it beside gunicorn)."""
+    if once:
+        click.echo(f'Выполнено шагов импорта: {imports.run_pending()}')
+        return
     imports.work_forever()

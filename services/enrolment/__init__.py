@@ -20,12 +20,12 @@ from services.enrolment.selection import (SelectionRefused, add_selection_to_ord
                                            order_of, refused_ticks, screen_filters,
                                            selected_ids, selected_people, selection_count,
                                            sync_selection, unselect)
-from services.enrolment.targets import enrolment_target, enrolment_targets
+from services.enrolment.targets import chosen_target, enrolment_target, enrolment_targets
 
 __all__ = [
     'POOL_LOOKAHEAD', 'SelectionRefused', 'add_selection_to_order', 'blockers', 'check',
     'child_rows',
-    'enrolment_target', 'enrolment_targets', 'offered', 'order_of', 'others_choices',
+    'chosen_target', 'enrolment_target', 'enrolment_targets', 'offered', 'order_of', 'others_choices',
     'others_members', 'others_organisations', 'parse_others', 'parse_pool', 'parse_search', 'pool_choices',
     'pool_departures', 'pool_organisations', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_people',
     'selected_ids', 'selected_people', 'selection_count', 'sync_selection', 'unselect',

@@ -85,13 +85,13 @@ def blockers(order, person_ids, association=None):
     return check(order, person_ids, association)[0]
 
 
-def check(order, person_ids, association=None):
+def check(order, person_ids, association=None, facts=None):
     """(blockers, age warnings): :func:`blockers`, and per child outside the age range of the
     объединение's program the sentence asking for «Зачислить вне возрастного диапазона
     программы» — a warning, not a block, so the check counts the confirmation as given."""
     lines = [OrderLine(person=person_id, association_to=association, age_confirmed=True)
              for person_id in person_ids]
-    problems, warnings = movement.check_children(order, lines)
+    problems, warnings = movement.check_children(order, lines, facts=facts)
     return ({person_id: _sentence(problem) for person_id, problem in problems.items()},
             {person_id: _sentence(warning) for person_id, warning in warnings.items()})
 
@@ -104,7 +104,8 @@ def child_rows(people, order, organisation, chosen, association=None, documents=
     """Rows of a result page: status, organisation, document, tick (``chosen``: the ids of the
     user's selection) or the reason for none.  People who work in an organisation are left
     out: a list of departures or of another organisation may hold a teacher's own childhood."""
-    staff = movement.staff_among([p.id for p in people])  # never listed as children
+    facts = movement.people_facts([p.id for p in people]) if people else {}
+    staff = movement.staff_among([p.id for p in people], facts)  # never listed as children
     if staff:
         kept = [i for i, p in enumerate(people) if p.id not in staff]
         people = [people[i] for i in kept]
@@ -114,7 +115,7 @@ def child_rows(people, order, organisation, chosen, association=None, documents=
         return []
     docs = current_documents(ids) if documents else {}
     states = statuses(ids, organisation)
-    blocked, warnings = check(order, ids, association)
+    blocked, warnings = check(order, ids, association, {pid: facts[pid] for pid in ids if pid in facts})
     rows = []
     for index, person in enumerate(people):
         status, org_name = states[person.id]

@@ -68,6 +68,13 @@ def _chosen_target(organisation_id, association_id):
             .namedtuples())
 
 
+def chosen_target(organisation, chosen):
+    """Only the chosen объединение as ``enrolment_targets`` lists it (a result swap, whose list
+    of choices is not shown again): [] when none or not one of them."""
+    wanted = parse_int(str(chosen or ''))
+    return list(_chosen_target(getattr(organisation, 'id', organisation), wanted)) if wanted else []
+
+
 def enrolment_target(targets, value):
     """The объединение chosen in «Зачислить в объединение» (whole), if it is one of ``targets``."""
     wanted = parse_int(str(value or ''))

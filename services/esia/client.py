@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 import clock
-from services.esia import errors, gost, messages, tokens
+from services.esia import errors, gost, messages, tokens, verifiers
 from keys import digits_key
 
 MAX_ANSWER = 256 * 1024
@@ -83,7 +83,7 @@ def exchange_code(config, signer, code, now=None):
     _raise_for(status, answer)
     if answer.get('state') != form['state']:
         raise errors.EsiaError('bad_answer', 'state of the token answer does not match')
-    keys = [certificate.public_key() for _, certificate in verification_certificates(config)]
+    keys = [verifiers.verifying_key(path, config) for path in _certificate_paths(config)]
     checked = {}
     for name in ('access_token', 'id_token'):
         if name == 'id_token' and not answer.get(name):
@@ -102,10 +102,7 @@ def exchange_code(config, signer, code, now=None):
     return checked['access_token'], answer['access_token']
 
 
-def verification_certificates(config):
-    """[(path, Certificate)] that may sign ЕСИА's tokens: ESIA_VERIFY_TOKENS names files
-    (separated by commas) or a folder of .cer/.crt/.pem files, so a new key can be trusted
-    before ЕСИА switches to it."""
+def _certificate_paths(config):
     paths = []
     for entry in filter(None, (p.strip() for p in config.get('ESIA_VERIFY_TOKENS', '').split(','))):
         if os.path.isdir(entry):
@@ -113,7 +110,14 @@ def verification_certificates(config):
                             if name.lower().endswith(('.cer', '.crt', '.pem')))
         else:
             paths.append(entry)
-    return [(path, gost.Certificate.from_file(path)) for path in paths]
+    return paths
+
+
+def verification_certificates(config):
+    """[(path, Certificate)] that may sign ЕСИА's tokens: ESIA_VERIFY_TOKENS names files
+    (separated by commas) or a folder of .cer/.crt/.pem files, so a new key can be trusted
+    before ЕСИА switches to it. Each file is parsed once while it stays the same."""
+    return [(path, verifiers.certificate(path)) for path in _certificate_paths(config)]
 
 
 def expired_certificates(config, now=None):

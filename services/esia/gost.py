@@ -9,7 +9,7 @@ Byte order follows OpenSSL's GOST engine (and therefore ЕСИА's examples):
 convert; tests/test_esia_crypto.py checks the result against ``openssl`` itself.
 """
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gostcrypto import gosthash, gostsignature
 
@@ -98,6 +98,7 @@ class PublicKey:
     x: bytes  # big-endian
     y: bytes
     paramset: str
+    spki: bytes = field(default=b"", compare=False)  # the certificate's SubjectPublicKeyInfo (DER), for OpenSSL
 
     def verify(self, data, signature):
         """True when ``signature`` (OpenSSL byte order) signs ``data``."""
@@ -131,8 +132,12 @@ class Certificate:
         return tbs if tbs[0][0] == 0xA0 else [(0xA0, b'')] + tbs  # v1 certificates lack [0]
 
     def hash_hex(self):
-        """The value ЕСИА calls client_certificate_hash: Streebog-256 of the DER, upper-case hex."""
-        return streebog256(self.der).hex().upper()
+        """The value ЕСИА calls client_certificate_hash: Streebog-256 of the DER, upper-case hex
+        (computed once per certificate)."""
+        known = self.__dict__.get('_hash_hex')
+        if known is None:
+            known = self.__dict__['_hash_hex'] = streebog256(self.der).hex().upper()
+        return known
 
     def validity(self):
         """(notBefore, notAfter) as aware UTC datetimes."""
@@ -154,7 +159,8 @@ class Certificate:
         _, point, _ = asn1.read(bits)
         if len(point) != 2 * SIZE:
             raise GostError('unexpected GOST public key length')
-        return PublicKey(point[:SIZE][::-1], point[SIZE:][::-1], paramset)
+        return PublicKey(point[:SIZE][::-1], point[SIZE:][::-1], paramset,
+                         asn1.encode(asn1.SEQUENCE, self._tbs()[6][1]))
 
     def issuer_and_serial(self):
         tbs = self._tbs()

@@ -35,6 +35,8 @@ def from_environment(environment, environ=os.environ):
         'ESIA_KEY_PATH': setting('ESIA_KEY_PATH', os.path.join(DEV_KEYS, 'client.key')),
         'ESIA_CERT_PATH': setting('ESIA_CERT_PATH', os.path.join(DEV_KEYS, 'client.crt')),
         'ESIA_OPENSSL': environ.get('ESIA_OPENSSL', 'openssl'),
+        # Token signatures: auto (OpenSSL's GOST engine when it loads, else pure Python), openssl, pure.
+        'ESIA_VERIFY_WITH': environ.get('ESIA_VERIFY_WITH', 'auto'),
         'ESIA_CSPTEST': environ.get('ESIA_CSPTEST', '/opt/cprocsp/bin/amd64/csptest'),
         'ESIA_CRYPTOPRO_CONTAINER': environ.get('ESIA_CRYPTOPRO_CONTAINER', ''),
         'ESIA_CRYPTOPRO_PIN': environ.get('ESIA_CRYPTOPRO_PIN', ''),

@@ -135,7 +135,35 @@ class RemoteSigner(Signer):
         return signature
 
 
+_SETTINGS = ('ESIA_SIGNER', 'ESIA_CERT_PATH', 'ESIA_KEY_PATH', 'ESIA_OPENSSL', 'ESIA_KEY_PASSWORD',
+             'ESIA_CRYPTOPRO_CONTAINER', 'ESIA_CSPTEST', 'ESIA_CRYPTOPRO_PIN',
+             'ESIA_CRYPTOPRO_KEYTYPE', 'ESIA_SIGNER_URL', 'ESIA_SIGNER_TOKEN')
+_made = {}
+
+
+def _stamp(path):
+    try:
+        stat = os.stat(path)
+        return stat.st_size, stat.st_mtime_ns
+    except (OSError, TypeError, ValueError):
+        return None
+
+
 def make_signer(config):
+    """The configured signer, built once while its settings and its key and certificate files
+    stay the same (reading the key and hashing the certificate cost a sign-in milliseconds)."""
+    key = (tuple(config.get(name) for name in _SETTINGS),
+           _stamp(config.get('ESIA_CERT_PATH')), _stamp(config.get('ESIA_KEY_PATH')))
+    signer = _made.get(key)
+    if signer is None:
+        signer = _build_signer(config)
+        if len(_made) > 16:
+            _made.clear()
+        _made[key] = signer
+    return signer
+
+
+def _build_signer(config):
     """Build the configured signer from app.config-like settings."""
     kind = config.get('ESIA_SIGNER', 'pure')
     cert = config.get('ESIA_CERT_PATH')

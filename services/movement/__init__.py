@@ -17,7 +17,8 @@ from services.movement.printed import document as order_document
 from services.movement.period import describe_period, movement_period, set_movement_period
 from services.movement.rules import (AGE_CONFIRMATION, KIND_PAST, LEAVING, age_problem,
                                      capacity_problems, check_children, child_problems,
-                                     not_children, order_title, route_problem, staff_among)
+                                     not_children, order_title, people_facts, route_problem,
+                                     staff_among)
 
 __all__ = [
     'add_children_to_draft', 'AddResult', 'AGE_CONFIRMATION', 'age_problem', 'BOOK_COLUMNS',
@@ -26,6 +27,6 @@ __all__ = [
     'commit_order', 'create_draft', 'current_memberships', 'delete_movement', 'delete_order',
     'deletion_problems', 'describe_period', 'header_problems', 'LEAVING', 'route_problem', 'KIND_PAST', 'known_to', 'members_of',
     'movement_period', 'not_children', 'order_document', 'order_lines', 'order_title', 'orders_of',
-    'parse_book_filters', 'parse_new_child', 'parse_order_header', 'remove_from_draft',
+    'parse_book_filters', 'parse_new_child', 'people_facts', 'parse_order_header', 'remove_from_draft',
     'set_movement_period', 'staff_among', 'suggested_number', 'update_draft',
 ]
