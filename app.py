@@ -35,7 +35,7 @@ login_manager = LoginManager()
 # The home is labelled for whose home it is (services.home.TITLES); trailing paths are pages
 # that belong to the section besides its own («Приказы» covers an order's registry screens).
 MAIN_MENU = [
-    (None, [(None, 'home.index'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine')]),
+    (None, [(None, 'home.index', '/monitoring/'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine')]),
     ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
                   ('Импорт учеников', 'imports.start')]),
     ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations')]),
@@ -278,10 +278,10 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import (auth, enrolment, esia, health, home, imports, inbox, movement, portfolio,
-                            programs, staff, staff_import, users)
-    for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, movement.bp,
-                      portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
+    from blueprints import (auth, enrolment, esia, health, home, imports, inbox, monitoring, movement,
+                            portfolio, programs, staff, staff_import, users)
+    for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, monitoring.bp,
+                      movement.bp, portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
 
 

@@ -225,6 +225,9 @@ class Region(BaseModel):
     # empty means the defaults of services/staff.
     staff_positions = TextField(default='')
     staff_fill_fields = TextField(default='')
+    # Monitoring's totals per municipality and region (migration 0022): 'mean' over organisations
+    # or 'weighted' by their staff (services.monitoring.totals).
+    monitoring_totals = CharField(max_length=16, default='mean')
 
 
 MUNICIPALITY_KINDS = {
@@ -885,8 +888,10 @@ class MonitoringSnapshot(BaseModel):
     organisation = ForeignKeyField(Organisation, backref='snapshots', on_delete='CASCADE')
     taken_on = DateField()
     card_percent = IntegerField()  # tenths of a percent
-    staff_percent = IntegerField()
-    portfolio_percent = IntegerField()
+    staff_percent = IntegerField(null=True)  # null: no current staff to count (migration 0022)
+    portfolio_percent = IntegerField(null=True)
+    esia_percent = IntegerField(null=True)  # migration 0022; null in rows taken before it was counted
+    staff_count = IntegerField(default=0)  # current staff on that day: the weight of weighted totals
 
     class Meta:
         indexes = ((('organisation', 'taken_on'), True),)

@@ -10,6 +10,7 @@ import clock
 import models
 from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO, REGION_TIME_ZONE
 from demo.children import Children
+from demo.monitoring import load_snapshots
 from demo.names import Names
 from demo.organisations import Organisations
 from demo.staff import Staff
@@ -239,6 +240,7 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     loader.users()
     loader.report(0, 1, 'завершение')
     loader.finish()
+    load_snapshots(loader)
     loader.report(1, 1, 'завершение')
     c = loader.counts
     kinds = {}

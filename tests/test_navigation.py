@@ -24,6 +24,8 @@ PART_OF = {
     'staff.new': 'staff.index', 'users.roles': 'users.index', 'users.children': 'users.index',
     'users.role_new': 'users.index', 'staff_import.start': 'staff.index',
     'staff_import.template': 'staff.index', 'esia.staff': 'staff.index',
+    'monitoring.export': 'home.index', 'monitoring.print_view': 'home.index', 'monitoring.compare': 'home.index',
+    'monitoring.compare_export': 'home.index', 'monitoring.trend': 'home.index', 'monitoring.trend_export': 'home.index',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 
@@ -69,7 +71,7 @@ EXPECTED = {
     # The standard teacher works in their own объединения: no book, no other teachers' groups.
     'teacher': (['Мои объединения', 'Моё портфолио'], []),
     'child': (['Мои занятия'], []),
-    'authority': (['Подведомственные организации'], []),
+    'authority': (['Мониторинг'], []),
 }
 
 
@@ -221,10 +223,10 @@ def test_the_child_s_home_shows_own_classes_with_teacher_and_program(app, client
 
 def test_the_management_body_s_home_lists_its_organisations_by_municipality(app, client, region):
     page = signed_in(client, 'authority', region).get('/').get_data(as_text=True)
-    assert '<h1>Подведомственные организации</h1>' in page
+    assert '<h1>Мониторинг</h1>' in page
     assert '<h2>Городской округ Южно-Сахалинск</h2>' in page
-    odo = page.index('Дополнительное образование детей')
-    assert odo < page.index('МАУДО Центр детского творчества') < page.index('Общеобразовательная')
+    main = main_of(page)  # ОДО first, then schools
+    assert main.index('МАУДО Центр детского творчества') < main.index('МБУДО Дом детского творчества') < main.index('МАОУ СОШ № 1')
     assert 'МБУДО Дом детского творчества' in page and 'МАОУ СОШ № 1' in page
     assert 'Корсакова' not in page  # overseen by nobody here
     assert 'Иванова' not in page
