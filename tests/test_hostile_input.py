@@ -51,7 +51,8 @@ def objects(app, region):
                 'role_id': Role.get(Role.code == 'teacher').id, 'association_id': association.id,
                 'order': order.id, 'order_id': order.id,
                 'line_id': line.id, 'job_id': job.id, 'row_id': row.id, 'message_id': message.id,
-                'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x'}
+                'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x',
+                'organisation_id': region.odo.id}
 
 
 def _line(order, association):

@@ -460,3 +460,30 @@ def test_the_print_view_has_the_date_and_the_legend(app, client, region, today):
     assert 'Тип организации: Дополнительное образование детей.' in page
     assert 'МАУДО Центр детского творчества' in page and 'МАОУ СОШ № 1' not in page
     assert 'data-print' in page
+
+
+def test_no_monitoring_route_answers_500_to_hostile_values(app, client, region, today):
+    from tests.test_hostile_input import HUGE, VALUES, url_for_rule
+    app.config['PROPAGATE_EXCEPTIONS'] = False
+    with app.app_context():
+        ministry = ministry_of(region)
+    fields = ('sort', 'order', 'kind', 'level', 'of', 'figure', 'municipality', 'totals')
+    failures = []
+    for login, body in (('uo-specialist', region.body), ('ministry', ministry)):
+        client.sign_in(login, organisation=body)
+        token = client.csrf_token('/')
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith('monitoring.') and rule.endpoint != 'home.index':
+                continue
+            for organisation_id in (region.odo.id, HUGE, '%00'):
+                path = url_for_rule(rule, {'organisation_id': organisation_id})
+                for value in VALUES.values():
+                    data = dict.fromkeys(fields, value)
+                    if 'POST' in rule.methods:
+                        answer = client.post(path, data={**data, 'csrf_token': token})
+                    else:
+                        answer = client.get(path, query_string=data)
+                    if answer.status_code >= 500:
+                        failures.append(f'{login} {rule.rule} {path} {value!r}: {answer.status_code}')
+        client.post_form('/logout', {})
+    assert not failures, '\n'.join(failures)
