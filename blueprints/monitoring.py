@@ -44,7 +44,7 @@ def overview_context():
     groups, total = monitoring.view_of(monitoring.current_rows(body, day), view, _method())
     return dict(body=body, day=day, view=view, groups=groups, total=total, monitoring=monitoring,
                 regional=body.kind == 'regional_body', dates=monitoring.dates_of(monitoring.scope_of(body)),
-                method=_method())
+                method=_method(), organisation_url=url_for('monitoring.organisation', organisation_id=1)[:-1])
 
 
 def overview():

@@ -45,6 +45,18 @@ class Row:
         value = self.figures.get(code)
         return None if value is None else level_of(value)
 
+    def cells(self):
+        """(heading, level or None, «79,9 % · низкий») of each figure, for tables of many rows."""
+        return [(heading, *shown(self.figures.get(code))) for code, heading in FIGURES.items()]
+
+
+def shown(tenths):
+    """(level, text) of a figure as every table shows it; (None, «нет данных») when not counted."""
+    if tenths is None:
+        return None, 'нет данных'
+    level = level_of(tenths)
+    return level, f'{percent_label(tenths)} · {LEVELS[level]}'
+
 
 def figure_label(tenths):
     return '—' if tenths is None else percent_label(tenths)
@@ -94,7 +106,7 @@ def current_rows(body, day):
 
 def with_figures(rows, day):
     """``rows`` with their figures on ``day``: the card's, the staff cards', the portfolios' and
-    the ЕСИА link's, each from one aggregated read per 1,000 organisations."""
+    the ЕСИА link's, each from one aggregated read (per 1,000 organisations for the card, per 20,000 for the staff)."""
     ids = [row.id for row in rows]
     cards = card.fill_of(ids)
     people = staff.organisation_figures(ids, day)

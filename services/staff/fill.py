@@ -3,7 +3,7 @@
 One rule for every screen and for monitoring.  Each check is written once, as a SQL condition
 over an employment (:func:`_conditions`); :func:`fill_of` reads those conditions per card (a fixed
 number of queries per 1,000 cards) and :func:`organisation_figures` sums the very same conditions
-per organisation in the database (one aggregated query per 1,000 organisations), so the staff
+per organisation in the database (one aggregated query per 20,000 organisations), so the staff
 pages and monitoring cannot count differently.  The figure and its level are services.fill's,
 shared with the organisation card.
 """
@@ -24,6 +24,9 @@ COURSE_KINDS = (PortfolioItem.COURSE, PortfolioItem.QUALIFICATION, PortfolioItem
 ATTESTATION = PortfolioItem.ATTESTATION
 COURSE_YEARS, ATTESTATION_YEARS = 3, 5
 CHUNK = 1000
+# Organisations per aggregated query: each query hashes the checks' tables once, so few and large
+# (below SQLite's 32,766 variables).
+ORGANISATION_CHUNK = 20_000
 CHECKS = tuple(CARD_FIELDS) + tuple(PORTFOLIO_FIELDS)
 
 
@@ -127,17 +130,17 @@ def _planned_quickly():
         yield
 
 
-def _chunks(items):
+def _chunks(items, size=CHUNK):
     items = list(items)
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _required_by_organisation(organisation_ids):
     """{organisation id: (card codes, portfolio codes)} from each organisation's region."""
     ids = list(organisation_ids)
     region_of = {}
-    for part in _chunks(ids):
+    for part in _chunks(ids, ORGANISATION_CHUNK):
         region_of.update(Organisation.select(Organisation.id, Organisation.region)
                          .where(Organisation.id.in_(part)).tuples())
     regions = {region.id: settings.required_fields(region)
@@ -179,7 +182,7 @@ def organisation_figures(organisation_ids, day=None):
     ids = list(organisation_ids)
     required = _required_by_organisation(ids)
     sums = {}
-    for part in _chunks(ids):
+    for part in _chunks(ids, ORGANISATION_CHUNK):
         query = (Employment.select(Employment.organisation, fn.COUNT(Employment.id),
                                    *[fn.SUM(flag) for flag in _flags(day)])
                  .join(Person, on=(Employment.person == Person.id))
