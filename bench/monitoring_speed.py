@@ -191,8 +191,11 @@ def main():
     scales = ['region', 'national'] if args.scale == 'both' else [args.scale]
     rng, ids, writer = random.Random(2026), Ids(), Writer(database)
     start = time.perf_counter()
-    bodies = {name: fill(database, name, rng, ids, writer) for name in scales}
-    reset_sequences(database)
+    bodies = {}
+    for name in scales:
+        bodies[name] = fill(database, name, rng, ids, writer)
+        reset_sequences(database)  # the next region's rows made by the ORM come after these
+        ids.next.clear()
     print(f'filled in {time.perf_counter() - start:.1f} s ({args.url.split("://")[0]})')
     database.close()
 
