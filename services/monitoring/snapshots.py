@@ -18,7 +18,8 @@ COLUMNS = {'card': 'card_percent', 'staff': 'staff_percent', 'portfolio': 'portf
 def take_snapshot(region_id, day):
     """Store today's figures of every educational organisation of the region as the snapshot
     of ``day``; returns how many organisations it holds."""
-    rows = with_figures(rows_of(region_scope(region_id)), day)
+    scope = region_scope(region_id)
+    rows = with_figures(rows_of(scope), day, scope.select(scope.model.id))
     values = [{'organisation': row.id, 'taken_on': day, 'staff_count': row.staff,
                **{COLUMNS[code]: row.figures[code] for code in COLUMNS}} for row in rows]
     preserve = [MonitoringSnapshot.staff_count, *[getattr(MonitoringSnapshot, c) for c in COLUMNS.values()]]

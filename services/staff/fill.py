@@ -136,11 +136,11 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
-def _required_by_organisation(organisation_ids):
+def _required_by_organisation(organisation_ids, among=None):
     """{organisation id: (card codes, portfolio codes)} from each organisation's region."""
     ids = list(organisation_ids)
     region_of = {}
-    for part in _chunks(ids, ORGANISATION_CHUNK):
+    for part in ([among] if among is not None else _chunks(ids, ORGANISATION_CHUNK)):
         region_of.update(Organisation.select(Organisation.id, Organisation.region)
                          .where(Organisation.id.in_(part)).tuples())
     regions = {region.id: settings.required_fields(region)
@@ -174,15 +174,16 @@ def fill_percentage(employment, day=None):
     return fill_of([employment], day)[employment.id]
 
 
-def organisation_figures(organisation_ids, day=None):
+def organisation_figures(organisation_ids, day=None, among=None):
     """{organisation id: OrganisationStaff} over the current staff of each organisation, summed
     in the database: fields filled on all its cards ÷ fields required on all of them (no staff:
-    nothing required), and how many of them sign in through ЕСИА."""
+    nothing required), and how many of them sign in through ЕСИА.  ``among``: the same
+    organisations as a query of their ids, which the database reads instead of a long list."""
     day = day or today()
     ids = list(organisation_ids)
-    required = _required_by_organisation(ids)
+    required = _required_by_organisation(ids, among)
     sums = {}
-    for part in _chunks(ids, ORGANISATION_CHUNK):
+    for part in ([among] if among is not None else _chunks(ids, ORGANISATION_CHUNK)):
         query = (Employment.select(Employment.organisation, fn.COUNT(Employment.id),
                                    *[fn.SUM(flag) for flag in _flags(day)])
                  .join(Person, on=(Employment.person == Person.id))
