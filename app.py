@@ -35,12 +35,16 @@ login_manager = LoginManager()
 # The home is labelled for whose home it is (services.home.TITLES); trailing paths are pages
 # that belong to the section besides its own («Приказы» covers an order's registry screens).
 MAIN_MENU = [
-    (None, [(None, 'home.index', '/monitoring/'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine')]),
+    (None, [(None, 'home.index', '/monitoring/'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine'),
+            ('Переход на новый год', 'school_year.overview')]),
     ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
                   ('Импорт учеников', 'imports.start')]),
-    ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations')]),
-    ('Организация', [('Сведения о сотрудниках', 'staff.index', '/staff/', '/esia/staff'),
-                     ('Пользователи и роли', 'users.index', '/users/')]),
+    ('Планирование', [('Программы', 'programs.index'), ('Объединения', 'programs.associations'),
+                      ('Учебный год', 'school_year.index')]),
+    ('Организация', [('Карточка ОО', 'card.own', '/card/'),
+                     ('Сведения о сотрудниках', 'staff.index', '/staff/', '/esia/staff'),
+                     ('Пользователи и роли', 'users.index', '/users/'),
+                     ('Параметры карточки ОО', 'card.region_settings')]),
 ]
 INBOX = 'inbox.index'  # its entry shows the unread count
 
@@ -197,15 +201,18 @@ def _compressible(static_view):
 
 @compiled
 def _roles_here(user_id, organisation_id):
-    """The user's roles in the organisation, with it, its region (the time zone) and its current
-    school year (one query, on every request)."""
+    """The user's roles in the organisation, with it, its region (the time zone), its current
+    school year and the future one if formed (one query, on every request)."""
     current_year = ((SchoolYear.organisation == UserRole.organisation)
                     & (SchoolYear.state == SchoolYear.CURRENT))
-    return (UserRole.select(UserRole, Organisation, Region, Role, SchoolYear)
+    Future = SchoolYear.alias('future_year')
+    future_year = (Future.organisation == UserRole.organisation) & (Future.state == SchoolYear.FUTURE)
+    return (UserRole.select(UserRole, Organisation, Region, Role, SchoolYear, Future)
             .join_from(UserRole, Organisation)
             .join_from(Organisation, Region)
             .join_from(UserRole, Role)
             .join_from(UserRole, SchoolYear, JOIN.LEFT_OUTER, on=current_year, attr='current_year')
+            .join_from(UserRole, Future, JOIN.LEFT_OUTER, on=future_year, attr='future_year')
             .where(UserRole.user == user_id, UserRole.organisation == organisation_id))
 
 
@@ -247,6 +254,7 @@ def _register_request_hooks(app):
     @app.before_request
     def load_organisation():
         g.organisation, g.roles, g.school_year = None, (), None
+        g.current_year = g.future_year = None
         org_id = session.get('org_id')
         if request.endpoint in PUBLIC_ENDPOINTS or org_id is None:
             return
@@ -255,7 +263,12 @@ def _register_request_hooks(app):
             g.organisation = roles[0].organisation
             g.roles = [ur.role for ur in roles]
             year = getattr(roles[0], 'current_year', None)
-            g.school_year = year if year is not None and year.id else None
+            g.school_year = g.current_year = year if year is not None and year.id else None
+            future = getattr(roles[0], 'future_year', None)
+            g.future_year = future if future is not None and future.id else None
+            if (g.future_year is not None and session.get('year_view') == SchoolYear.FUTURE
+                    and any(r.allows('year_transition') or r.allows('movement_book') for r in g.roles)):
+                g.school_year = g.future_year  # the header switch «Будущий год»
 
     @app.after_request
     def security_headers(response):
@@ -278,10 +291,11 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import (auth, enrolment, esia, health, home, imports, inbox, monitoring, movement,
-                            portfolio, programs, staff, staff_import, users)
-    for blueprint in (auth.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp, monitoring.bp,
-                      movement.bp, portfolio.bp, programs.bp, staff.bp, staff_import.bp, users.bp):
+    from blueprints import (auth, card, enrolment, esia, health, home, imports, inbox, monitoring, movement,
+                            portfolio, programs, school_year, staff, staff_import, users)
+    for blueprint in (auth.bp, card.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp,
+                      monitoring.bp, movement.bp, portfolio.bp, programs.bp, school_year.bp, staff.bp,
+                      staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
 
 

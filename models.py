@@ -225,6 +225,11 @@ class Region(BaseModel):
     # empty means the defaults of services/staff.
     staff_positions = TextField(default='')
     staff_fill_fields = TextField(default='')
+    # «Карточка ОО» (migration 0020): the standard card fields the region requires, a JSON list
+    # of codes; empty means services.card.fields.DEFAULT_REQUIRED.
+    card_fill_fields = TextField(default='')
+    # The future year's объединения per active program (migration 0021): at_least_one / exactly_one.
+    associations_per_program = CharField(max_length=16, default='at_least_one')
     # Monitoring's totals per municipality and region (migration 0022): 'mean' over organisations
     # or 'weighted' by their staff (services.monitoring.totals).
     monitoring_totals = CharField(max_length=16, default='mean')
@@ -276,13 +281,16 @@ class Organisation(BaseModel):
     short_name = CharField(max_length=255)
     full_name = CharField(max_length=1000, default='')
     name_key = CharField(max_length=255, index=True)
-    # Card fields (Карточка ОО).
+    # Card fields (Карточка ОО; services/card/fields.py names them, migration 0020 completes them).
+    # Director and deputies are staff: OrganisationManager rows.
     legal_form = CharField(max_length=200, default='')
+    organisation_type = CharField(max_length=200, default='')
     founders = TextField(default='')
-    director = CharField(max_length=255, default='')
-    deputies = TextField(default='')
+    founded_on = DateField(null=True)
+    status = CharField(max_length=16, default='')
     legal_address = CharField(max_length=500, default='')
     actual_address = CharField(max_length=500, default='')
+    buildings = TextField(default='')
     phone = CharField(max_length=100, default='')
     email = CharField(max_length=200, default='')
     website = CharField(max_length=200, default='')
@@ -290,11 +298,34 @@ class Organisation(BaseModel):
     kpp = CharField(max_length=9, default='')
     ogrn = CharField(max_length=15, default='')
     okpo = CharField(max_length=14, default='')
+    okato = CharField(max_length=11, default='')
+    oktmo = CharField(max_length=11, default='')
+    okogu = CharField(max_length=7, default='')
+    okopf = CharField(max_length=5, default='')
+    okfs = CharField(max_length=2, default='')
+    okved = CharField(max_length=20, default='')
+    bank_name = CharField(max_length=300, default='')
+    bik = CharField(max_length=9, default='')
+    settlement_account = CharField(max_length=20, default='')
+    correspondent_account = CharField(max_length=20, default='')
     licence_number = CharField(max_length=100, default='')
     licence_date = DateField(null=True)
+    licence_issuer = CharField(max_length=500, default='')
+    licence_url = CharField(max_length=500, default='')
+    licence_scan_name = CharField(max_length=64, default='')  # under UPLOAD_FOLDER/licences
+    licence_scan_type = CharField(max_length=8, default='')
+    licence_scan_size = IntegerField(null=True)
     capacity = IntegerField(null=True)
+    capacity_per_shift = IntegerField(null=True)
+    shifts = IntegerField(null=True)
     accessibility = TextField(default='')
-    internet = CharField(max_length=200, default='')
+    video_surveillance = CharField(max_length=3, default='')
+    internet = CharField(max_length=200, default='')  # the provider
+    internet_technology = CharField(max_length=16, default='')
+    internet_speed_contract = IntegerField(null=True)
+    internet_speed_actual = IntegerField(null=True)
+    content_filtering = CharField(max_length=3, default='')
+    computers = IntegerField(null=True)
     # Movement period: order dates must fall inside it.
     movement_period_start = DateField(null=True)
     movement_period_end = DateField(null=True)
@@ -325,6 +356,8 @@ class SchoolYear(BaseModel):
     starts_on = DateField()
     ends_on = DateField()
     closed_at = DateTimeField(null=True)
+    # The administrator checked who will not work next year (the transition's first step, 0021).
+    staff_checked_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((('organisation', 'start_year'), True),)
@@ -588,6 +621,8 @@ class Association(BaseModel):
     teacher = ForeignKeyField(Employment, null=True, backref='associations', on_delete='SET NULL')
     capacity = IntegerField(default=15)
     version = IntegerField(default=1)
+    # The current year's объединение a future one was formed from (migration 0021).
+    copied_from = ForeignKeyField('self', null=True, backref='copies', on_delete='SET NULL')
 
     class Meta:
         indexes = ((('organisation', 'school_year', 'name'), True),)
@@ -662,6 +697,8 @@ class User(BaseModel):
 
 
 class OrganisationCardChange(BaseModel):
+    """One field of «Карточка ОО» changed: who, when, old → new, why; ``version`` is the card's
+    version the change produced, ``section`` and ``label`` are the field's when it changed."""
     organisation = ForeignKeyField(Organisation, backref='card_changes', on_delete='CASCADE')
     user = ForeignKeyField(User, null=True)
     changed_at = DateTimeField(default=utcnow)
@@ -669,6 +706,49 @@ class OrganisationCardChange(BaseModel):
     old_value = TextField(default='')
     new_value = TextField(default='')
     reason = TextField(default='')
+    version = IntegerField(null=True)
+    section = CharField(max_length=16, default='')
+    label = CharField(max_length=300, default='')
+
+
+MANAGER_KINDS = {'director': 'Руководитель', 'deputy': 'Заместитель руководителя'}
+
+
+class OrganisationManager(BaseModel):
+    """The director (one at most) or a deputy of an organisation: one of its employees."""
+    organisation = ForeignKeyField(Organisation, backref='managers', on_delete='CASCADE')
+    employment = ForeignKeyField(Employment, backref='+', on_delete='CASCADE')
+    kind = CharField(max_length=16)
+
+    class Meta:
+        indexes = ((('organisation', 'employment'), True),)
+
+
+CARD_PARAMETER_KINDS = {'text': 'Текст', 'number': 'Число', 'date': 'Дата', 'yes_no': 'Да / нет'}
+
+
+class CardParameter(BaseModel):
+    """A region's own field of «Карточка ОО», shown in its own section."""
+    region = ForeignKeyField(Region, backref='card_parameters', on_delete='CASCADE')
+    name = CharField(max_length=200)
+    kind = CharField(max_length=16, default='text')
+    required = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((('region', 'name'), True),)
+
+    @property
+    def kind_label(self):
+        return CARD_PARAMETER_KINDS.get(self.kind, self.kind)
+
+
+class CardParameterValue(BaseModel):
+    organisation = ForeignKeyField(Organisation, backref='card_values', on_delete='CASCADE')
+    parameter = ForeignKeyField(CardParameter, backref='values', on_delete='CASCADE')
+    value = TextField(default='')
+
+    class Meta:
+        indexes = ((('organisation', 'parameter'), True),)
 
 
 class UserRole(BaseModel):
@@ -745,6 +825,8 @@ class Order(BaseModel):
     created_at = DateTimeField(default=utcnow)
     committed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+    # 'bulk': drafted by the school-year transition from the current объединения (migration 0021).
+    year_step = CharField(max_length=16, default='')
 
     class Meta:
         indexes = ((('organisation', 'school_year', 'number'), True),)
@@ -902,6 +984,7 @@ ALL_MODELS = [
     SchoolYear, Program, Person, IdentityDocument, Employment, Association,
     PortfolioItem, Order, OrderLine, Membership, Role, UserRole, WebSession,
     PasswordReset, AuditEvent, Message, MonitoringSnapshot, EmploymentPosition, EmploymentEducation,
+    OrganisationManager, CardParameter, CardParameterValue,
 ]
 
 

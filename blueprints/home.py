@@ -23,7 +23,7 @@ def home_kind():
 def index():
     if g.organisation is None:
         return redirect(url_for('auth.switch_organisation'))
-    kind, year, today = home_kind(), g.school_year, region_today()
+    kind, year, today = home_kind(), g.current_year, region_today()  # the day's work: not the switch's year
     context = {'kind': kind, 'title': home.TITLES[kind], 'year': year, 'home': home}
     if kind == home.ADMINISTRATOR:
         steps = home.year_steps(g.organisation.region, year) if year else []
@@ -42,6 +42,7 @@ def index():
         return monitoring.overview()
     else:
         context['subordinates'] = home.subordinates_of(g.organisation)
+        context['may_read_cards'] = has_right('monitoring') or has_right('organisation_card')  # «Карточка ОО»
     several = UserRole.select(UserRole.organisation).where(
         UserRole.user == current_user.id).distinct().count() > 1
     return render_template('home/index.html', several_organisations=several, **context)

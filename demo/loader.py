@@ -9,12 +9,14 @@ from peewee import PostgresqlDatabase
 import clock
 import models
 from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO, REGION_TIME_ZONE
+from demo.cards import fill_cards
 from demo.children import Children
 from demo.monitoring import load_snapshots
 from demo.names import Names
 from demo.organisations import Organisations
 from demo.staff import Staff
 from demo.writer import HOT_FIELDS, WRITE_ORDER, Writer, check_hot_fields, convert
+from demo.years import first_school_year, stage_transition
 from models import (
     Association, Employment, IdentityDocument, Membership, Municipality, Order, OrderLine,
     Organisation, Person, PortfolioItem, Program, Region, Role, Settlement, User, UserRole,
@@ -38,7 +40,7 @@ class _Loader(Organisations, Staff, Children):
         self.organisations_total = max(int(organisations), 30)
         self.progress = progress
         self.today = today
-        self.start_year = today.year if today.month >= 9 else today.year - 1
+        self.start_year = first_school_year(today)
         self.starts_on = datetime.date(self.start_year, 9, 1)
         self.ends_on = datetime.date(self.start_year + 1, 8, 31)
         self.created_at = convert(self.stored(self.starts_on, 9))
@@ -57,6 +59,7 @@ class _Loader(Organisations, Staff, Children):
         self.key_cache = {}
         self.roles = {r.code: r.id for r in Role.select()}
         self.staff_users = []  # (person id, organisation id, role code, login)
+        self.card_managers = {}  # organisation id → (director's employment id, deputies'), demo/cards.py
         self.demo = {}
         self.pool = 0
         self.duplicates = 0
@@ -238,8 +241,10 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     loader.report(1, 1, 'организации')
     loader.run_children()
     loader.users()
+    fill_cards(loader)
     loader.report(0, 1, 'завершение')
     loader.finish()
+    stage_transition(today, loader.home_odo.id)
     load_snapshots(loader)
     loader.report(1, 1, 'завершение')
     c = loader.counts

@@ -13,6 +13,7 @@ from demo.names import Pick
 from demo.writer import convert
 from models import Association, Municipality, Order, Organisation, Program, Region, SchoolYear, Settlement
 from keys import name_key
+from services.card.validation import normalise_phone, okpo_check_digit
 
 
 class _Org:
@@ -188,21 +189,21 @@ class Organisations:
             legal_form=maybe(legal) or '', founders=maybe(founder) or '',
             legal_address=maybe(f'{post}, Сахалинская обл, {address}') or '',
             actual_address=maybe(f'{post}, Сахалинская обл, {address}') or '',
-            phone=maybe(f'+7 ({phone_code}) ' + (f'{rng.randint(20, 79)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}'
-                                                 if len(phone_code) == 4 else
-                                                 f'{rng.randint(2, 6)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}')) or '',
+            phone=normalise_phone(maybe(f'+7 ({phone_code}) ' + (
+                f'{rng.randint(20, 79)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}' if len(phone_code) == 4 else
+                f'{rng.randint(2, 6)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}')) or '') or '',
             email=maybe(f'{slug}@edu65.ru') or '',
             website=maybe(f'https://{slug}.edu65.ru') or '',
             inn=maybe(inn9 + _inn_check(inn9)) or '',
             kpp=maybe(f'{inn9[:4]}01001') or '',
             ogrn=maybe(ogrn12 + str(int(ogrn12) % 11 % 10)) or '',
-            okpo=maybe(f'{rng.randint(10**7, 10**8 - 1)}') or '',
+            okpo=with_okpo_check(maybe(f'{rng.randint(10**7, 10**8 - 1)}') or ''),
             capacity=maybe(rng.choice((80, 120, 240, 400, 600, 850, 1100))),
             accessibility=maybe(rng.choice((
                 'Пандус, кнопка вызова персонала, тактильные таблички',
                 'Доступно частично: пандус на входе', 'Доступно условно',
                 'Пандус, расширенные дверные проёмы, санитарная комната для маломобильных граждан'))) or '',
-            internet=maybe(rng.choice(('Есть, 100 Мбит/с', 'Есть, 50 Мбит/с', 'Есть, спутниковый, 10 Мбит/с'))) or '',
+            internet=maybe(rng.choice(('Ростелеком', 'Сахалин Телеком', 'МТС'))) or '',  # the provider
         )
         if kind in models.EDUCATIONAL_KINDS:
             number = maybe(f'Л035-01254-65/{rng.randint(10**7, 10**8 - 1)}')
@@ -351,7 +352,7 @@ class Organisations:
         aid = self.new_id(Association)
         self.buffers[Association].append((
             aid, org.id, org.year_id, slot.program.id if slot.program else None, slot.kind, name,
-            study_year, grade, teacher, cap, 1))
+            study_year, grade, teacher, cap, 1, None))
         slot.assoc_id, slot.count, slot.cap = aid, 0, cap
 
     def setup_orders(self, eligible):
@@ -388,7 +389,7 @@ class Organisations:
         oid = self.new_id(Order)
         self.buffers[Order].append((
             oid, org.id, org.year_id, kind, f'{number}-у', day.isoformat(), day.isoformat(), Order.COMMITTED,
-            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1, ORDER_BASES.get(kind, '')))
+            None, convert(self.stored(day, 10)), convert(self.stored(day, 15)), 1, ORDER_BASES.get(kind, ''), ''))
         return oid
 
 
@@ -397,6 +398,11 @@ ORDER_BASES = {
     Order.WITHDRAWAL: 'заявления родителей (законных представителей)',
     Order.GRADUATION: 'освоение дополнительной общеобразовательной программы в полном объёме',
 }
+
+
+def with_okpo_check(code):
+    """An 8-digit ОКПО whose last digit is its check digit (the demo draws the other seven)."""
+    return code[:7] + str(okpo_check_digit(code[:7])) if code else ''
 
 
 def _inn_check(first9):

@@ -54,12 +54,12 @@ class Staff:
             others = ['Преподаватель', 'Мастер производственного обучения', 'Преподаватель']
         if org is self.home_odo:
             deputies = deputies[:1]
-        _, director_pid, director = self.staff(org, head)
+        director_eid, director_pid, director = self.staff(org, head)
         self.staff_user(director_pid, org, role_of_head, director)
-        deputy_names = []
+        deputy_eids = []
         for position in deputies:
-            _, pid, fio = self.staff(org, position)
-            deputy_names.append(fio)
+            eid, pid, fio = self.staff(org, position)
+            deputy_eids.append(eid)
             self.staff_user(pid, org, 'authority_specialist' if org.kind in models.MANAGEMENT_KINDS
                             else 'deputy', fio)
         if org is self.home_odo:
@@ -67,7 +67,7 @@ class Staff:
                                        person=('Ковалёва', 'Наталья', 'Викторовна', datetime.date(1981, 4, 12), 'F'),
                                        snils=DEMO_SNILS['odo-admin'])
             self.demo['odo-admin'] = pid
-            deputy_names.append(fio)
+            deputy_eids.append(eid)
             # odo-admin also works at the second ОДО, so the switcher has a real place to show.
             self.staff(self.second_odo, 'Методист', completeness=1.0, pid=pid,
                        person=('Ковалёва', 'Наталья', 'Викторовна', datetime.date(1981, 4, 12), 'F'))
@@ -86,13 +86,10 @@ class Staff:
             _, pid, fio = self.staff(org, position)
             if org.kind in models.MANAGEMENT_KINDS:
                 self.staff_user(pid, org, 'authority_specialist', fio)
-        card = {}
-        if org.completeness >= 0.999 or rng.random() < org.completeness:
-            card['director'] = director
-        if deputy_names and (org.completeness >= 0.999 or rng.random() < org.completeness):
-            card['deputies'] = '\n'.join(deputy_names)
-        if card:
-            self.patch_org(org, card)
+        # The card names them (demo/cards.py writes the choice once the staff is stored).
+        chosen = org.completeness >= 0.999 or rng.random() < org.completeness
+        with_deputies = bool(deputy_eids) and (org.completeness >= 0.999 or rng.random() < org.completeness)
+        self.card_managers[org.id] = (director_eid if chosen else None, deputy_eids if with_deputies else [])
 
     def staff_user(self, pid, org, role, fio):
         """A user for a staff member: no password (staff sign in through ЕСИА)."""

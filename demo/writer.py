@@ -69,14 +69,14 @@ MEMBER_F = ['id', 'person', 'association', 'organisation', 'started_on', 'ended_
 LINE_F = ['id', 'order', 'person', 'association_from', 'association_to', 'moved_on', 'reason',
           'destination', 'age_confirmed']
 ASSOC_F = ['id', 'organisation', 'school_year', 'program', 'kind', 'name', 'study_year', 'grade',
-           'teacher', 'capacity', 'version']
+           'teacher', 'capacity', 'version', 'copied_from']
 EMP_F = ['id', 'person', 'organisation', 'position', 'started_on', 'dismissed_on',
          'qualification_category', 'qualification_assigned_on', 'qualification_order', 'experience_years',
          'pedagogical_experience_years', 'work_phone', 'work_email', 'version']
 PORTFOLIO_F = ['id', 'employment', 'kind', 'title', 'issued_on', 'issuer', 'hours', 'document_number',
                'started_on', 'finished_on', 'scan_name', 'scan_type', 'scan_size', 'scan_original', 'version']
 ORDER_F = ['id', 'organisation', 'school_year', 'kind', 'number', 'document_date', 'act_date', 'status',
-           'created_by', 'created_at', 'committed_at', 'version', 'basis']
+           'created_by', 'created_at', 'committed_at', 'version', 'basis', 'year_step']
 HOT_FIELDS = {Person: PERSON_F, IdentityDocument: DOC_F, Membership: MEMBER_F, OrderLine: LINE_F,
               Association: ASSOC_F, Employment: EMP_F, PortfolioItem: PORTFOLIO_F, Order: ORDER_F}
 # Write order: referenced rows before the rows that reference them.

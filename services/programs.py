@@ -133,6 +133,9 @@ def create_association(organisation, program, values):
 
 
 def update_association(association, version, values):
+    if association.school_year.state == SchoolYear.CLOSED:
+        raise Refused(f'Учебный год {association.school_year.title} закрыт: его объединения только '
+                      'для просмотра.')
     if values['study_year'] != association.study_year and is_used(association):
         raise Refused(f'В «{association.name}» уже есть движения учащихся: год обучения менять '
                       'нельзя. Создайте новое объединение.')

@@ -4,7 +4,7 @@ import datetime
 from types import SimpleNamespace
 
 from models import (Association, Employment, IdentityDocument, Membership, Municipality, Order,
-                    Organisation, Person, Program, Region, Role, SchoolYear, Settlement, User,
+                    Organisation, OrganisationManager, Person, Program, Region, Role, SchoolYear, Settlement, User,
                     UserRole)
 from services import movement
 from services.auth.passwords import hash_password
@@ -52,6 +52,14 @@ def user(login, org, role_code, person=None, email=''):
     account = User.create(login=login, password_hash=password_hash(), person=person, email=email)
     UserRole.create(user=account, organisation=org, role=Role.get(Role.code == role_code))
     return account
+
+
+def director(org, surname, name, patronymic, position='Директор'):
+    """An employee chosen as the organisation's director on its card."""
+    employment = Employment.create(person=person(surname, name, patronymic), organisation=org,
+                                   position=position)
+    OrganisationManager.create(organisation=org, employment=employment, kind='director')
+    return employment
 
 
 def region_tree():
@@ -113,6 +121,13 @@ def association(org, name, program=None, study_year=1, capacity=15, year=None, t
     return Association.create(organisation=org, school_year=year or SchoolYear.current_of(org),
                               program=program, name=name, study_year=study_year,
                               capacity=capacity, teacher=teacher)
+
+
+def future_year(org):
+    """The organisation's 2027/2028 school year being prepared (state «future»)."""
+    return SchoolYear.get_or_create(organisation=org, start_year=2027, defaults={
+        'state': SchoolYear.FUTURE, 'starts_on': datetime.date(2027, 9, 1),
+        'ends_on': datetime.date(2028, 8, 31)})[0]
 
 
 def school_class(org, name, grade):

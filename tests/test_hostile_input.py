@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from models import Employment, ImportJob, ImportRow, Message, PortfolioItem, Role
+from models import CardParameter, Employment, ImportJob, ImportRow, Message, PortfolioItem, Role
 from tests import builders
 
 HUGE = str(2 ** 64)
@@ -52,7 +52,8 @@ def objects(app, region):
                 'order': order.id, 'order_id': order.id,
                 'line_id': line.id, 'job_id': job.id, 'row_id': row.id, 'message_id': message.id,
                 'person_id': child.id, 'program_id': program.id, 'variant': 'short', 'token': 'x',
-                'organisation_id': region.odo.id}
+                'organisation_id': region.odo.id,
+                'parameter_id': CardParameter.create(region=region.region, name='Спортзал', kind='yes_no').id}
 
 
 def _line(order, association):

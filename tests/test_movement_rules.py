@@ -8,7 +8,7 @@ from services.registry import people
 from services import movement
 from services.movement import orders
 from services.common import Refused
-from tests.builders import association, child, committed, day, draft, organisation, program
+from tests.builders import association, child, committed, day, draft, future_year, organisation, program
 
 
 @pytest.fixture
@@ -22,6 +22,10 @@ def beads(region):
         'first_b': association(region.odo, '1б Бисер', beads),
         'second': association(region.odo, '2а Бисер', beads, study_year=2),
         'robots': association(region.odo, '1а Роботы', robots),
+        # The same program's объединения of the next, 2027/2028 year.
+        'next_first_b': association(region.odo, '1б Бисер', beads, year=future_year(region.odo)),
+        'next_second': association(region.odo, '2а Бисер', beads, study_year=2,
+                                   year=future_year(region.odo)),
     })
 
 
@@ -216,27 +220,37 @@ def test_transfer_to_another_program_is_refused(region, beads):
         '«1а Роботы» — программа «Робототехника».')
 
 
-def test_next_year_transfer_needs_a_higher_study_year(region, beads):
+def test_next_year_transfer_needs_the_next_year_and_a_higher_study_year(region, beads):
     anna = child()
     committed(region.odo, 'enrolment', 1, [anna], to=beads.first)
     order = draft(region.odo, 'next_year', 2, on=day(5, 25))
-    assert refusal(movement.add_children_to_draft, order, [anna.id], beads.first_b,
+    assert refusal(movement.add_children_to_draft, order, [anna.id], beads.second,
+                   association_from=beads.first) == (
+        'Перевод на следующий год ведёт в объединение следующего учебного года, а «2а Бисер» '
+        'относится к 2026/2027 учебному году, как и «1а Бисер». Сформируйте следующий год '
+        '(Планирование → Учебный год) и выберите его объединение.')
+    assert refusal(movement.add_children_to_draft, order, [anna.id], beads.next_first_b,
                    association_from=beads.first) == (
         'Перевод на следующий год требует более высокого года обучения: «1а Бисер» — 1-й год '
         'обучения, «1б Бисер» — 1-й.')
-    result = movement.add_children_to_draft(order, [anna.id], beads.second, association_from=beads.first)
+    result = movement.add_children_to_draft(order, [anna.id], beads.next_second,
+                                            association_from=beads.first)
     assert result.added == [anna.id]
     movement.commit_order(order)
     assert open_memberships(anna) == ['2а Бисер']
+    assert Membership.get(Membership.person == anna, Membership.ended_on.is_null()
+                          ).association.school_year.title == '2027/2028'
 
 
-def test_repeat_keeps_the_study_year(region, beads):
+def test_repeat_keeps_the_study_year_in_the_next_year(region, beads):
     anna = child()
     committed(region.odo, 'enrolment', 1, [anna], to=beads.first)
     order = draft(region.odo, 'repeat', 2, on=day(5, 25))
+    assert 'объединение следующего учебного года' in refusal(
+        movement.add_children_to_draft, order, [anna.id], beads.first_b, association_from=beads.first)
     assert 'год обучения не меняется' in refusal(
-        movement.add_children_to_draft, order, [anna.id], beads.second, association_from=beads.first)
-    assert movement.add_children_to_draft(order, [anna.id], beads.first_b,
+        movement.add_children_to_draft, order, [anna.id], beads.next_second, association_from=beads.first)
+    assert movement.add_children_to_draft(order, [anna.id], beads.next_first_b,
                                           association_from=beads.first).added == [anna.id]
 
 

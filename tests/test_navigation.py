@@ -24,6 +24,9 @@ PART_OF = {
     'staff.new': 'staff.index', 'users.roles': 'users.index', 'users.children': 'users.index',
     'users.role_new': 'users.index', 'staff_import.start': 'staff.index',
     'staff_import.template': 'staff.index', 'esia.staff': 'staff.index',
+    'card.own_log_export': 'card.own', 'card.own_licence_scan': 'card.own',
+    'school_year.form_page': 'school_year.index', 'school_year.orders': 'school_year.index',
+    'school_year.open_page': 'school_year.index', 'school_year.overview_export': 'school_year.overview',
     'monitoring.export': 'home.index', 'monitoring.print_view': 'home.index', 'monitoring.compare': 'home.index',
     'monitoring.compare_export': 'home.index', 'monitoring.trend': 'home.index', 'monitoring.trend_export': 'home.index',
 }
@@ -66,12 +69,14 @@ def signed_in(client, role, region):
 ROLES = ('administrator', 'teacher', 'child', 'authority')
 EXPECTED = {
     'administrator': (['Главная', 'Входящие', 'Моё портфолио', 'Книга движения', 'Приказы', 'Импорт учеников',
-                       'Программы', 'Объединения', 'Сведения о сотрудниках', 'Пользователи и роли'],
+                       'Программы', 'Объединения', 'Учебный год', 'Карточка ОО', 'Сведения о сотрудниках',
+                       'Пользователи и роли'],
                       ['Обучение', 'Планирование', 'Организация']),
     # The standard teacher works in their own объединения: no book, no other teachers' groups.
-    'teacher': (['Мои объединения', 'Моё портфолио'], []),
+    # The teacher reads the organisation's card (read-only) under «Организация».
+    'teacher': (['Мои объединения', 'Моё портфолио', 'Карточка ОО'], ['Организация']),
     'child': (['Мои занятия'], []),
-    'authority': (['Мониторинг'], []),
+    'authority': (['Мониторинг', 'Переход на новый год'], []),
 }
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from models import Employment, Order
 from services import movement
-from tests.builders import association, child, committed, day, draft, program
+from tests import builders
+from tests.builders import association, child, committed, day, draft, future_year, program
 
 FULL_NAME = ('Муниципальное автономное учреждение дополнительного образования '
              '«Центр детского творчества»')
@@ -17,12 +18,16 @@ FULL_NAME = ('Муниципальное автономное учреждени
 @pytest.fixture
 def beads(region):
     beads = program(region.odo, 'Бисероплетение', duration=3)
-    region.odo.full_name, region.odo.director = FULL_NAME, 'Петрова Мария Ивановна'
+    region.odo.full_name = FULL_NAME
     region.odo.save()
+    builders.director(region.odo, 'Петрова', 'Мария', 'Ивановна')
     return type('Beads', (), {
         'first': association(region.odo, '1а Бисер', beads),
         'first_b': association(region.odo, '1б Бисер', beads),
         'second': association(region.odo, '2а Бисер', beads, study_year=2),
+        'next_second': association(region.odo, '2а Бисер', beads, study_year=2,
+                                   year=future_year(region.odo)),
+        'next_first_b': association(region.odo, '1б Бисер', beads, year=future_year(region.odo)),
     })
 
 
@@ -76,10 +81,10 @@ def test_a_withdrawal_names_the_reason_and_where_to(admin_client, region, beads)
     (Order.TRANSFER, 'first_b', 'О переводе обучающихся из одного объединения в другое',
      'Перевести из объединения «1а Бисер» в объединение «1б Бисер» с 01.10.2026 г. '
      'следующих обучающихся:'),
-    (Order.NEXT_YEAR, 'second', 'О переводе обучающихся на следующий год обучения',
+    (Order.NEXT_YEAR, 'next_second', 'О переводе обучающихся на следующий год обучения',
      'Перевести на 2-й год обучения из объединения «1а Бисер» в объединение «2а Бисер» по '
      'программе «Бисероплетение» с 01.10.2026 г. следующих обучающихся:'),
-    (Order.REPEAT, 'first_b', 'Об оставлении обучающихся на повторное обучение',
+    (Order.REPEAT, 'next_first_b', 'Об оставлении обучающихся на повторное обучение',
      'Оставить на повторное обучение (1-й год обучения) в объединении «1б Бисер» по программе '
      '«Бисероплетение» с 01.10.2026 г. следующих обучающихся:'),
     (Order.GRADUATION, None, 'О выпуске обучающихся',
@@ -138,8 +143,7 @@ def test_the_basis_typed_in_the_header_form_is_printed(admin_client, region, bea
 def test_the_head_signs_with_the_position_the_staff_records_give(admin_client, region, beads):
     Employment.create(person=child('Сомова', 'Лидия', 'Петровна', birth_date=day(1, 5, 1970)),
                       organisation=region.odo, position='Заведующий')
-    region.odo.director = ''
-    region.odo.save()
+    Employment.update(dismissed_on=day(10, 1)).where(Employment.position == 'Директор').execute()
     _, text = printed(admin_client, draft(region.odo, Order.ENROLMENT, 4))
     assert text.endswith('Заведующий ______________ ____________________')
 

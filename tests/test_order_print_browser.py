@@ -5,6 +5,7 @@ import re
 import pytest
 
 from models import Order
+from tests import builders
 from tests.builders import association, child, committed, day, program
 from tests.test_enrolment_browser import sign_in
 
@@ -16,8 +17,7 @@ A4 = (595.3, 841.9)  # points
 @pytest.fixture
 def order(app, region):
     with app.app_context():
-        region.odo.director = 'Петрова Мария Ивановна'
-        region.odo.save()
+        builders.director(region.odo, 'Петрова', 'Мария', 'Ивановна')
         beads = association(region.odo, '1а Бисер', program(region.odo, 'Бисероплетение'))
         return committed(region.odo, Order.ENROLMENT, 12,
                          [child(), child('Петров', 'Пётр', 'Ильич', gender='M')], to=beads)

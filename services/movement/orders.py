@@ -15,7 +15,8 @@ from models import (ORDER_KINDS, Association, ImportJob, Membership, Order, Orde
 from services.common import (STALE, Refused, locked, parse_date, ru_date, save_versioned,
                              write_transaction)
 from services.movement.book import order_lines
-from services.movement.period import describe_period, movement_period, outside_period
+from services.movement.period import (closed_year_refusal, describe_period, movement_period,
+                                      outside_period)
 from services.movement.rules import (ENTERING, KIND_PAST, LEAVING, _already_in, _by_order,
                                      _memberships, _route_problem, capacity_problems,
                                      check_children, child_problems, committed_lines, order_title)
@@ -50,8 +51,11 @@ def parse_order_header(form, with_kind=True):
 
 
 def _header_problems(organisation, school_year, number, document_date, act_date, order_id=None):
+    closed = closed_year_refusal(school_year)
+    if closed:
+        return [closed]
     problems = []
-    period = movement_period(organisation)
+    period = movement_period(organisation, school_year)
     for day, what in ((document_date, 'Дата приказа'), (act_date, 'Дата распорядительного акта')):
         problem = outside_period(period, day, what)
         if problem:
@@ -60,6 +64,12 @@ def _header_problems(organisation, school_year, number, document_date, act_date,
     if clash:
         problems.append(clash)
     return problems
+
+
+def header_problems(organisation, school_year, number, document_date, act_date):
+    """Why a new order with this header cannot be made: closed year, dates outside the period,
+    a number taken (the transition's bulk orders create their drafts with it)."""
+    return _header_problems(organisation, school_year, number, document_date, act_date)
 
 
 def _number_clash(organisation, school_year, number, order_id=None):
@@ -206,6 +216,9 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
             if current.status != Order.DRAFT:
                 raise Refused(f'Приказ {order_title(current)} уже проведён: добавить в него учеников '
                               'нельзя. Создайте новый приказ.')
+            closed = closed_year_refusal(current.school_year)
+            if closed:
+                raise Refused(closed)
             problem = _route_problem(current, association_from, association_to, reason, destination)
             if problem:
                 raise Refused(problem)
@@ -238,6 +251,9 @@ def add_children_to_draft(order, person_ids, association_to=None, *, association
 
 
 def remove_from_draft(order, line):
+    closed = closed_year_refusal(order.school_year)
+    if closed:
+        raise Refused(closed)
     if order.status != Order.DRAFT:
         raise Refused(f'Приказ {order_title(order)} уже проведён; учащегося из него можно только '
                       'удалить как движение.')
@@ -332,10 +348,13 @@ def _explain_conflict(order):
 
 def deletion_problems(order, lines=None):
     """Why the order (or some of its lines) cannot be deleted now; empty when it can."""
+    closed = closed_year_refusal(order.school_year)
+    if closed:
+        return [closed]
     if order.status == Order.DRAFT:
         return []
     problems = []
-    period = movement_period(order.organisation)
+    period = movement_period(order.organisation, order.school_year)
     if outside_period(period, order.act_date, 'Дата') or outside_period(period, order.document_date, 'Дата'):
         problems.append(f'Приказ {order_title(order)} вне открытого периода движения '
                         f'({describe_period(period)}); удалить его нельзя.')

@@ -1,10 +1,18 @@
 """The open movement period: the dates inside which an organisation's orders may be dated."""
+import datetime
+
 from models import SchoolYear
 from services.common import Refused, ru_date, save_versioned
 
 
-def movement_period(organisation):
-    """(start, end) of the period in which orders may be dated: the setting, else the current year."""
+def movement_period(organisation, school_year=None):
+    """(start, end) of the period in which orders may be dated: the setting, else the current year.
+
+    Orders of the future year (summer withdrawals and enrolments) are dated from the day the
+    region lets the year be formed to the year's own end."""
+    if school_year is not None and school_year.state == SchoolYear.FUTURE:
+        month, day = (int(part) for part in organisation.region.next_year_from.split('-'))
+        return datetime.date(school_year.start_year, month, day), school_year.ends_on
     start, end = organisation.movement_period_start, organisation.movement_period_end
     if start is None and end is None:
         year = SchoolYear.current_of(organisation)
@@ -38,3 +46,11 @@ def set_movement_period(organisation, version, start, end):
         raise Refused('Начало периода движения позже его конца. Проверьте даты.')
     return save_versioned(organisation, version, movement_period_start=start,
                           movement_period_end=end)
+
+
+def closed_year_refusal(school_year):
+    """The sentence refusing any order in a closed school year, or None."""
+    if school_year is None or school_year.state != SchoolYear.CLOSED:
+        return None
+    return (f'Учебный год {school_year.title} закрыт: приказы в нём больше не создаются, не '
+            'изменяются и не удаляются. Работайте в текущем учебном году.')

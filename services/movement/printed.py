@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 from models import WITHDRAWAL_REASONS, Employment, Order
+from services.card import director_of
 from services.common import ru_date
 
 TITLES = {
@@ -94,9 +95,11 @@ def initials(full_name):
     return ' '.join([f'{part[0]}.' for part in given] + [surname])
 
 
-def head_position(organisation):
-    """The position of the organisation's head as its staff records name it («Директор»,
-    «Заведующий»), or «Директор»."""
+def head_position(organisation, director=None):
+    """The position of the organisation's head: the director's chosen on the card, else as its
+    staff records name it («Директор», «Заведующий»), or «Директор»."""
+    if director is not None:
+        return director.position[:1].upper() + director.position[1:]
     position = (Employment.select(Employment.position)
                 .where(Employment.organisation == organisation, Employment.dismissed_on.is_null(),
                        Employment.position.in_([p.capitalize() for p in HEAD_POSITIONS]
@@ -116,11 +119,12 @@ def settlement_as_written(settlement):
 def document(order, lines):
     """Everything the printed order shows beyond the order itself."""
     organisation = order.organisation
+    director = director_of(organisation)
     return {
         'title': TITLES.get(order.kind, order.kind_label),
         'points': points(order, lines),
         'extra_columns': EXTRA_COLUMNS.get(order.kind, ()),
         'place': settlement_as_written(organisation.settlement if organisation.settlement_id else None),
-        'head_position': head_position(organisation),
-        'head_name': initials(organisation.director),
+        'head_position': head_position(organisation, director),
+        'head_name': initials(director.person.full_name if director else ''),
     }

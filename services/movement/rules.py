@@ -8,7 +8,7 @@ from collections import Counter
 from peewee import JOIN, fn
 
 from compiled import compiled
-from models import (WITHDRAWAL_REASONS, Association, Employment, Membership, Order, OrderLine,
+from models import (ORDER_KINDS, WITHDRAWAL_REASONS, Association, Employment, Membership, Order, OrderLine,
                     Organisation, Person, Program, SchoolYear)
 from services.common import age_on, ru_date
 from services import russian
@@ -62,6 +62,12 @@ def _route_problem(order, association_from, association_to, reason, destination)
     return None
 
 
+def route_problem(order, association_from, association_to, reason='', destination=''):
+    """What is wrong with a line's объединения and reason for ``order``, whoever the child is
+    (bulk orders of the school-year transition check their groups with it)."""
+    return _route_problem(order, association_from, association_to, reason, destination)
+
+
 def _transfer_problem(kind, source, target):
     if source.id == target.id:
         return 'Объединения «откуда» и «куда» совпадают. Выберите другое объединение.'
@@ -71,9 +77,10 @@ def _transfer_problem(kind, source, target):
     if kind == Order.TRANSFER and source.school_year_id != target.school_year_id:
         return ('Перевод между объединениями проводится внутри одного учебного года; '
                 'для перехода в следующий год выберите приказ «Перевод на следующий год».')
-    if kind in (Order.NEXT_YEAR, Order.REPEAT) and target.school_year.start_year < source.school_year.start_year:
-        return (f'«{target.name}» относится к более раннему учебному году '
-                f'({target.school_year.title}), чем «{source.name}».')
+    if kind in (Order.NEXT_YEAR, Order.REPEAT) and target.school_year.start_year <= source.school_year.start_year:
+        return (f'{ORDER_KINDS[kind]} ведёт в объединение следующего учебного года, а «{target.name}» '
+                f'относится к {target.school_year.title} учебному году, как и «{source.name}». '
+                'Сформируйте следующий год (Планирование → Учебный год) и выберите его объединение.')
     if kind == Order.NEXT_YEAR and target.study_year <= source.study_year:
         return ('Перевод на следующий год требует более высокого года обучения: '
                 f'«{source.name}» — {source.study_year}-й год обучения, '
