@@ -105,7 +105,7 @@ def test_the_management_body_watches_its_organisations(live_server, page, region
     # Drill into one organisation: what is missing.
     page.click('#overview a:has-text("МАУДО Центр детского творчества")')
     missing = page.locator('#missing')
-    expect(missing).to_contain_text('Подключение к интернету')
+    expect(missing).to_contain_text('Компьютеров с доступом в интернет')
     expect(missing.locator('tr', has_text='Безпочтова Ирина Петровна')).to_contain_text('Рабочая электронная почта')
     expect(page.locator('#trend svg.trend g.series-card circle')).to_have_count(4)
     shot(page, 'organisation')
