@@ -38,7 +38,7 @@ login_manager = LoginManager()
 # The home is labelled for whose home it is (services.home.TITLES); trailing paths are pages
 # that belong to the section besides its own («Приказы» covers an order's registry screens).
 MAIN_MENU = [
-    (None, [(None, 'home.index'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine'),
+    (None, [(None, 'home.index', '/monitoring/'), ('Входящие', 'inbox.index'), ('Моё портфолио', 'portfolio.mine'),
             ('Переход на новый год', 'school_year.overview')]),
     ('Обучение', [('Книга движения', 'movement.book'), ('Приказы', 'movement.orders', '/enrolment/'),
                   ('Импорт учеников', 'imports.start')]),
@@ -371,11 +371,11 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from blueprints import (auth, card, enrolment, esia, health, home, imports, inbox, movement, portfolio,
-                            programs, school_year, staff, staff_import, users)
+    from blueprints import (auth, card, enrolment, esia, health, home, imports, inbox, monitoring, movement,
+                            portfolio, programs, school_year, staff, staff_import, users)
     for blueprint in (auth.bp, card.bp, enrolment.bp, esia.bp, health.bp, home.bp, imports.bp, inbox.bp,
-                      movement.bp, portfolio.bp, programs.bp, school_year.bp, staff.bp, staff_import.bp,
-                      users.bp):
+                      monitoring.bp, movement.bp, portfolio.bp, programs.bp, school_year.bp, staff.bp,
+                      staff_import.bp, users.bp):
         app.register_blueprint(blueprint)
     from blueprints import personal_file
     app.register_blueprint(personal_file.bp)

@@ -233,6 +233,9 @@ class Region(BaseModel):
     card_fill_fields = TextField(default='')
     # The future year's объединения per active program (migration 0021): at_least_one / exactly_one.
     associations_per_program = CharField(max_length=16, default='at_least_one')
+    # Monitoring's totals per municipality and region (migration 0022): 'mean' over organisations
+    # or 'weighted' by their staff (services.monitoring.totals).
+    monitoring_totals = CharField(max_length=16, default='mean')
 
 
 MUNICIPALITY_KINDS = {
@@ -973,8 +976,10 @@ class MonitoringSnapshot(BaseModel):
     organisation = ForeignKeyField(Organisation, backref='snapshots', on_delete='CASCADE')
     taken_on = DateField()
     card_percent = IntegerField()  # tenths of a percent
-    staff_percent = IntegerField()
-    portfolio_percent = IntegerField()
+    staff_percent = IntegerField(null=True)  # null: no current staff to count (migration 0022)
+    portfolio_percent = IntegerField(null=True)
+    esia_percent = IntegerField(null=True)  # migration 0022; null in rows taken before it was counted
+    staff_count = IntegerField(default=0)  # current staff on that day: the weight of weighted totals
 
     class Meta:
         indexes = ((('organisation', 'taken_on'), True),)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import UserRole
+from blueprints import monitoring
 from services import home, inbox
 from web import audit_event, has_right, today as region_today
 
@@ -37,6 +38,8 @@ def index():
         context['taught'] = home.taught_by(g.organisation, year, current_user.person_id, today)
     elif kind == home.CHILD:
         context['classes'] = home.classes_of(g.organisation, current_user.person_id)
+    elif has_right('monitoring'):
+        return monitoring.overview()
     else:
         context['subordinates'] = home.subordinates_of(g.organisation)
         context['may_read_cards'] = has_right('monitoring') or has_right('organisation_card')  # «Карточка ОО»

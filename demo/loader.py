@@ -11,6 +11,7 @@ import models
 from demo.catalogue import DEMO_PASSWORD, DEMO_SNILS, HOME_ODO, REGION_TIME_ZONE
 from demo.cards import fill_cards
 from demo.children import Children
+from demo.monitoring import load_snapshots
 from demo.names import Names
 from demo.organisations import Organisations
 from demo.personal_files import add_personal_files
@@ -246,6 +247,7 @@ def load_demo_region(children=20000, organisations=300, seed=2024, progress=None
     loader.finish()
     add_personal_files(loader)
     stage_transition(today, loader.home_odo.id)
+    load_snapshots(loader)
     loader.report(1, 1, 'завершение')
     c = loader.counts
     kinds = {}

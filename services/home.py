@@ -14,7 +14,7 @@ from services.common import age_on
 ADMINISTRATOR, TEACHER, CHILD, AUTHORITY = 'administrator', 'teacher', 'child', 'authority'
 # The home's name in the menu and its heading, by whose home it is.
 TITLES = {ADMINISTRATOR: 'Главная', TEACHER: 'Мои объединения', CHILD: 'Мои занятия',
-          AUTHORITY: 'Подведомственные организации'}
+          AUTHORITY: 'Мониторинг'}
 IMPORT_DONE = (ImportJob.COMMITTED, ImportJob.FAILED, ImportJob.CANCELLED)
 IMPORT_WAITING = (ImportJob.VALIDATED, ImportJob.RESOLVING)  # the administrator decides next
 KINDS_SHOWN = ('odo', 'school', 'kindergarten', 'college')  # the module is about ОДО: they come first

@@ -329,6 +329,20 @@ def test_staff_cards_and_portfolios_are_filled_to_a_spread_of_levels(demo_db):
     assert staff.fill_percentage(teacher).portfolio.tenths == 1000
 
 
+def test_monitoring_has_the_seed_s_snapshots_and_today_with_progress(demo_db):
+    from models import MonitoringSnapshot
+    days = [day for (day,) in MonitoringSnapshot.select(MonitoringSnapshot.taken_on).distinct()
+            .order_by(MonitoringSnapshot.taken_on).tuples()]
+    assert days == [datetime.date(2021, 10, 1), datetime.date(2023, 10, 1), datetime.date(2024, 2, 1), TODAY]
+    educational = Organisation.select().where(Organisation.kind.in_(models.EDUCATIONAL_KINDS)).count()
+    assert MonitoringSnapshot.select().count() == 4 * educational
+    for column in ('card_percent', 'staff_percent', 'portfolio_percent', 'esia_percent'):
+        field = getattr(MonitoringSnapshot, column)
+        means = [MonitoringSnapshot.select(fn.AVG(field)).where(MonitoringSnapshot.taken_on == day).scalar()
+                 for day in days]
+        assert means == sorted(means) and means[0] < means[-1], column  # believable progress
+
+
 def test_organisation_cards_are_filled_to_a_spread_of_levels(demo_db):
     """The card's fill (the region's required fields and parameters) is high, medium and low across
     organisations and municipalities; every code stored passes the card's own checks; the home
@@ -393,6 +407,8 @@ def test_same_seed_same_region(tmp_path):
             rows[-1] += list(Organisation.select().order_by(Organisation.id).tuples())
             rows[-1] += list(OrganisationCardChange.select().order_by(OrganisationCardChange.id).tuples())
             rows[-1] += list(CardParameterValue.select().order_by(CardParameterValue.id).tuples())
+            rows[-1] += list(models.MonitoringSnapshot.select().order_by(
+                models.MonitoringSnapshot.organisation, models.MonitoringSnapshot.taken_on).tuples())
             child = User.get(User.login == 'child-13').person
             assert demo.age_on(child.birth_date, datetime.date(2024, 2, 29)) == 13
             assert SchoolYear.select().first().start_year == 2023
@@ -400,7 +416,7 @@ def test_same_seed_same_region(tmp_path):
     finally:
         if previous is not None:
             models.db.initialize(previous)
-    assert rows[0] == rows[1] and len(rows[0]) > 150
+    assert rows[0] == rows[1] and len(rows[0]) > 150  # monitoring's snapshots included
 
 
 def test_print_progress():

@@ -27,6 +27,8 @@ PART_OF = {
     'card.own_log_export': 'card.own', 'card.own_licence_scan': 'card.own',
     'school_year.form_page': 'school_year.index', 'school_year.orders': 'school_year.index',
     'school_year.open_page': 'school_year.index', 'school_year.overview_export': 'school_year.overview',
+    'monitoring.export': 'home.index', 'monitoring.print_view': 'home.index', 'monitoring.compare': 'home.index',
+    'monitoring.compare_export': 'home.index', 'monitoring.trend': 'home.index', 'monitoring.trend_export': 'home.index',
 }
 PERSONAL = {'auth.switch_organisation', 'esia.link'}
 
@@ -74,7 +76,7 @@ EXPECTED = {
     # The teacher reads the organisation's card (read-only) under «Организация».
     'teacher': (['Мои объединения', 'Моё портфолио', 'Карточка ОО'], ['Организация']),
     'child': (['Мои занятия'], []),
-    'authority': (['Подведомственные организации', 'Переход на новый год'], []),
+    'authority': (['Мониторинг', 'Переход на новый год'], []),
 }
 
 
@@ -226,10 +228,10 @@ def test_the_child_s_home_shows_own_classes_with_teacher_and_program(app, client
 
 def test_the_management_body_s_home_lists_its_organisations_by_municipality(app, client, region):
     page = signed_in(client, 'authority', region).get('/').get_data(as_text=True)
-    assert '<h1>Подведомственные организации</h1>' in page
+    assert '<h1>Мониторинг</h1>' in page
     assert '<h2>Городской округ Южно-Сахалинск</h2>' in page
-    odo = page.index('Дополнительное образование детей')
-    assert odo < page.index('МАУДО Центр детского творчества') < page.index('Общеобразовательная')
+    main = main_of(page)  # ОДО first, then schools
+    assert main.index('МАУДО Центр детского творчества') < main.index('МБУДО Дом детского творчества') < main.index('МАОУ СОШ № 1')
     assert 'МБУДО Дом детского творчества' in page and 'МАОУ СОШ № 1' in page
     assert 'Корсакова' not in page  # overseen by nobody here
     assert 'Иванова' not in page

@@ -5,8 +5,8 @@ from services.staff.cards import (ASSIGNED, EMAIL, MAX_EXPERIENCE, PHONE, add_em
                                   parse_person, parse_position, parse_started_on, positions_of,
                                   registry_matches, save_card)
 from services.staff.dismissal import Dismissal, dismiss, parse_dismissal_date
-from services.staff.fill import (COURSE_KINDS, Fill, StaffFill, fill_of, fill_percentage, item_gaps,
-                                 organisation_fill, today)
+from services.staff.fill import (COURSE_KINDS, Fill, OrganisationStaff, StaffFill, fill_of, fill_percentage, item_gaps,
+                                 organisation_figures, organisation_fill, today)
 from services.staff.register import (ESIA_FILTERS, PAGE_SIZE, STATUSES, count_active, employees,
                                      parse_filters, positions_in, row_details)
 from services.staff.settings import (CARD_FIELDS, DEFAULT_CARD_FIELDS, DEFAULT_POSITIONS,

@@ -1,0 +1,187 @@
+"""The organisations a management body oversees and their current figures.
+
+A municipality's body oversees the organisations naming it as their authority; the regional body
+every educational organisation of its region, grouped by municipality.  Figures are tenths of a
+percent (services.fill); each row is built from three aggregated reads, whatever the count.
+"""
+import re
+from dataclasses import dataclass, field
+
+from peewee import JOIN
+
+from models import EDUCATIONAL_KINDS, ORGANISATION_KINDS, Municipality, Organisation
+from services import card, staff
+from services.fill import LEVELS, level_of, percent_label
+from services.monitoring.totals import total_of
+
+# The columns of every monitoring table, in order: code → heading.  A new figure (the year
+# transition's step) is one more entry here and one more value in Row.figures.
+FIGURES = {
+    'card': 'Карточка ОО',
+    'staff': 'Карточки сотрудников',
+    'portfolio': 'Портфолио сотрудников',
+    'esia': 'Связь сотрудников с ЕСИА',
+}
+SORTS = ('name', *FIGURES)
+LEVEL_FILTERS = tuple(LEVELS)
+KINDS_SHOWN = ('odo', 'school', 'kindergarten', 'college')  # the module is about ОДО: they come first
+
+
+@dataclass
+class Row:
+    """One organisation (or a total) in a monitoring table."""
+    id: int
+    name: str
+    kind: str
+    municipality_id: int
+    municipality: str
+    staff: int
+    figures: dict = field(default_factory=dict)  # code → tenths (None: not counted that day)
+
+    @property
+    def kind_label(self):
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+    def level(self, code):
+        value = self.figures.get(code)
+        return None if value is None else level_of(value)
+
+    def cells(self):
+        """(heading, level or None, «79,9 % · низкий») of each figure, for tables of many rows."""
+        return [(heading, *shown(self.figures.get(code))) for code, heading in FIGURES.items()]
+
+
+def shown(tenths):
+    """(level, text) of a figure as every table shows it; (None, «нет данных») when not counted."""
+    if tenths is None:
+        return None, 'нет данных'
+    level = level_of(tenths)
+    return level, f'{percent_label(tenths)} · {LEVELS[level]}'
+
+
+def figure_label(tenths):
+    return '—' if tenths is None else percent_label(tenths)
+
+
+def scope_of(body):
+    """A query of the organisations ``body`` oversees (id, names, kind, municipality)."""
+    if body.kind == 'regional_body':
+        return region_scope(body.region_id)
+    return _educational().where(Organisation.authority == body.id)
+
+
+def region_scope(region_id):
+    """Every educational organisation of the region (what the regional body and snapshots see)."""
+    return _educational().where(Organisation.region == region_id)
+
+
+def _educational():
+    return (Organisation.select(Organisation.id, Organisation.short_name, Organisation.name_key,
+                                 Organisation.kind, Organisation.municipality, Municipality.name)
+             .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER)
+             .where(Organisation.kind.in_(EDUCATIONAL_KINDS)))
+
+
+def in_scope(body, organisation_id):
+    """True when ``body`` oversees organisation ``organisation_id``."""
+    return scope_of(body).where(Organisation.id == organisation_id).exists()
+
+
+def organisation_in_scope(body, organisation_id):
+    """The organisation if ``body`` oversees it, else None (its pages answer 404)."""
+    if not in_scope(body, organisation_id):
+        return None
+    return Organisation.get_by_id(organisation_id)
+
+
+def rows_of(query):
+    """Rows (without figures) of a scope query, in its order."""
+    return [Row(oid, name, kind, municipality_id, municipality or 'Без муниципалитета', 0)
+            for oid, name, _, kind, municipality_id, municipality in query.tuples()]
+
+
+def current_rows(body, day):
+    """Every overseen organisation with its figures today (computed live)."""
+    scope = scope_of(body)
+    return with_figures(rows_of(scope), day, scope.select(Organisation.id))
+
+
+def with_figures(rows, day, among=None):
+    """``rows`` with their figures on ``day``: the card's, the staff cards', the portfolios' and
+    the ЕСИА link's, each from one aggregated read (per 1,000 organisations for the card, per 20,000 for the staff)."""
+    ids = [row.id for row in rows]
+    cards = card.fill_of(ids)
+    people = staff.organisation_figures(ids, day, among)  # among: the scope as a query, not 20,000 ids
+    for row in rows:
+        figures = people[row.id]
+        row.staff = figures.staff
+        # Without a single current card there is nothing to count, not «100 %»: shown as no data.
+        counted = figures.staff > 0
+        row.figures = {'card': cards[row.id].tenths,
+                       'staff': figures.card.tenths if counted else None,
+                       'portfolio': figures.portfolio.tenths if counted else None,
+                       'esia': figures.esia.tenths if counted else None}
+    return rows
+
+
+# --- What the table shows: sort, filters, groups -------------------------------------------
+
+@dataclass
+class View:
+    sort: str = 'name'
+    descending: bool = False
+    kind: str = ''
+    level: str = ''
+    of: str = 'card'  # the figure the level filter reads
+
+    def args(self, **changes):
+        """The query arguments of this view with ``changes`` (for links and forms)."""
+        values = {'sort': self.sort, 'order': 'desc' if self.descending else 'asc', 'kind': self.kind,
+                  'level': self.level, 'of': self.of}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value and not
+                (key, value) in (('sort', 'name'), ('order', 'asc'), ('of', 'card'))}
+
+
+def parse_view(args):
+    """The table's sort and filters from query arguments, each through an allow-list."""
+    sort = args.get('sort', 'name')
+    kind = args.get('kind', '')
+    level = args.get('level', '')
+    of = args.get('of', 'card')
+    return View(sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
+                kind=kind if kind in KINDS_SHOWN else '', level=level if level in LEVEL_FILTERS else '',
+                of=of if of in FIGURES else 'card')
+
+
+def _natural(text):
+    return [(0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'(\d+)', text.casefold())]
+
+
+def _ordered(rows, view):
+    rank = {kind: n for n, kind in enumerate(KINDS_SHOWN)}
+    by_name = sorted(rows, key=lambda r: (rank.get(r.kind, len(rank)), _natural(r.name)))
+    if view.sort == 'name':
+        return list(reversed(by_name)) if view.descending else by_name
+    missing_last = -1 if view.descending else 1001  # a figure not counted goes to the end either way
+    return sorted(by_name, key=lambda r: (r.figures.get(view.sort) if r.figures.get(view.sort) is not None
+                                          else missing_last), reverse=view.descending)
+
+
+def view_of(rows, view, method):
+    """(groups, region total): groups are (municipality name, its rows sorted and filtered, its
+    total over all its organisations); the total of the whole scope last.  Totals count every
+    organisation, whatever the filters show."""
+    groups, shown = {}, {}
+    for row in rows:
+        groups.setdefault((row.municipality, row.municipality_id), []).append(row)
+        if (not view.kind or row.kind == view.kind) and (not view.level or row.level(view.of) == view.level):
+            shown.setdefault(row.municipality_id, []).append(row)
+    result = []
+    for (name, municipality_id), members in sorted(groups.items(), key=lambda item: _natural(item[0][0])):
+        visible = shown.get(municipality_id, [])
+        result.append((Row(municipality_id or 0, name, '', municipality_id, name,
+                           sum(r.staff for r in members), total_of(members, method)),
+                       _ordered(visible, view)))
+    total = Row(0, 'Итого', '', None, '', sum(r.staff for r in rows), total_of(rows, method))
+    return result, total
