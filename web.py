@@ -71,7 +71,8 @@ class ServerSession(CallbackDict, SessionMixin):
 @compiled
 def session_with_user(key_hash):
     """The session, its user and their person, and the user's roles in the session's organisation
-    with it, its region (the time zone) and its current school year: one query on every request
+    with it, its region (the time zone), its current school year and the future one if formed
+    (the header's «Текущий год / Будущий год» switch): one query on every request
     (the header shows the person's name and the year; the rights come from the roles). One row
     per role; a session not signed in to an organisation (or whose roles there went) gives one
     row whose ``role_here`` is empty."""
@@ -79,8 +80,10 @@ def session_with_user(key_hash):
             & (UserRole.organisation == WebSession.organisation_id))
     current_year = ((SchoolYear.organisation == UserRole.organisation)
                     & (SchoolYear.state == SchoolYear.CURRENT))
+    Future = SchoolYear.alias('future_year')
+    future_year = (Future.organisation == UserRole.organisation) & (Future.state == SchoolYear.FUTURE)
     return (WebSession.select(WebSession, User, Person, UserRole, Organisation, Region, Role,
-                              SchoolYear)
+                              SchoolYear, Future)
             .join(User, JOIN.LEFT_OUTER)
             .join(Person, JOIN.LEFT_OUTER, on=(User.person == Person.id))
             .join_from(WebSession, UserRole, JOIN.LEFT_OUTER, on=here, attr='role_here')
@@ -88,6 +91,7 @@ def session_with_user(key_hash):
             .join_from(Organisation, Region, JOIN.LEFT_OUTER)
             .join_from(UserRole, Role, JOIN.LEFT_OUTER)
             .join_from(UserRole, SchoolYear, JOIN.LEFT_OUTER, on=current_year, attr='current_year')
+            .join_from(UserRole, Future, JOIN.LEFT_OUTER, on=future_year, attr='future_year')
             .where(WebSession.key_hash == key_hash)
             .order_by(UserRole.id))
 

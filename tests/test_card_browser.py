@@ -153,7 +153,9 @@ def test_the_card_journey(browser, live_server, region, partly_filled, options):
     body = browser.new_context(**options).new_page()
     body.set_default_timeout(10000)
     sign_in(body, base, 'uo-specialist', region.body)
-    body.click(f'a[href="/card/{region.odo.id}"]')  # from the list of the organisations it oversees
+    # From monitoring's table to what the organisation lacks, and on to its card.
+    body.click(f'a[href="/monitoring/organisations/{region.odo.id}"]')
+    body.click(f'main a[href="/card/{region.odo.id}"]')
     body.wait_for_url(f'{base}/card/{region.odo.id}')
     expect(body.locator('h1')).to_have_text('Карточка ОО: МАУДО Центр детского творчества')
     expect(body.locator('.badge')).to_have_text('Только просмотр')

@@ -94,7 +94,7 @@ def test_a_new_teacher_from_hiring_to_dismissal(esia_live, page, browser, region
     expect(teacher.locator('h1')).to_have_text('Мои объединения')
     expect(teacher.locator('main')).to_contain_text('не закреплено ни одного объединения')
     assert [link.inner_text() for link in teacher.locator('nav.menu a').all()] == [
-        'Мои объединения', 'Моё портфолио']
+        'Мои объединения', 'Моё портфолио', 'Карточка ОО']
     assert User.get_by_id(account.id).esia_oid == '1000000006'
 
     # The administrator gives them «1а Бисер»; the teacher sees its children and opens a card.
