@@ -186,7 +186,7 @@ def organisation(organisation_id):
     dates = monitoring.dates_of([organisation.id])
     chart = monitoring.chart_of(f'Динамика заполнения: {organisation.short_name}', dates,
                                 monitoring.series_of(row, dates, _method()))
-    current = monitoring.with_figures(row, today())[0]
+    current = monitoring.with_transition(monitoring.with_figures(row, today()), today())[0]
     return render('monitoring/organisation.html', 'monitoring/organisation.html', organisation=organisation,
                   row=current, chart=chart, missing=monitoring.missing_of(organisation, today()),
                   monitoring=monitoring)

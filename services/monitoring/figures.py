@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from models import EDUCATIONAL_KINDS, ORGANISATION_KINDS, Municipality, Organisation
-from services import card, staff
+from models import ORGANISATION_KINDS, Municipality, Organisation
+from services import card, oversight, staff, years
 from services.fill import LEVELS, level_of, percent_label
 from services.monitoring.totals import total_of
 
@@ -22,7 +22,11 @@ FIGURES = {
     'portfolio': 'Портфолио сотрудников',
     'esia': 'Связь сотрудников с ЕСИА',
 }
-SORTS = ('name', *FIGURES)
+# The year transition's step is a column too, but not a percentage: it has no total, snapshot or trend.
+YEAR = 'Переход на новый год'
+STEP_ORDER = ('none', 'staff', 'form', 'orders', 'open', 'done')  # how far, for sorting
+SORTS = ('name', *FIGURES, 'year')
+YEAR_FILTERS = {'late': 'опаздывают', 'done': 'новый год открыт', 'going': 'ещё идут'}
 LEVEL_FILTERS = tuple(LEVELS)
 KINDS_SHOWN = ('odo', 'school', 'kindergarten', 'college')  # the module is about ОДО: they come first
 
@@ -37,6 +41,7 @@ class Row:
     municipality: str
     staff: int
     figures: dict = field(default_factory=dict)  # code → tenths (None: not counted that day)
+    year: object = None  # services.years.Progress of the transition (current rows only)
 
     @property
     def kind_label(self):
@@ -49,6 +54,29 @@ class Row:
     def cells(self):
         """(heading, level or None, «79,9 % · низкий») of each figure, for tables of many rows."""
         return [(heading, *shown(self.figures.get(code))) for code, heading in FIGURES.items()]
+
+    def year_cell(self):
+        """(css class, «Открытие нового года · просрочен») of the transition, '' without it: late is
+        red and says so, a year opened green, the rest plain."""
+        if self.year is None:
+            return '', '—'  # a school or kindergarten: no transition kept here
+        text = f'{self.year.step_title} · {self.year.state_label}'
+        if self.year.late:
+            return 'low', text
+        return ('high' if self.year.step == 'done' else ''), text
+
+    @property
+    def year_rank(self):
+        return (STEP_ORDER.index(self.year.step), not self.year.late) if self.year else (-1, True)
+
+    def year_is(self, which):
+        if self.year is None:
+            return False
+        if which == 'late':
+            return self.year.late
+        if which == 'done':
+            return self.year.step == 'done'
+        return self.year.step not in ('done', 'none')
 
 
 def shown(tenths):
@@ -64,27 +92,24 @@ def figure_label(tenths):
 
 
 def scope_of(body):
-    """A query of the organisations ``body`` oversees (id, names, kind, municipality)."""
-    if body.kind == 'regional_body':
-        return region_scope(body.region_id)
-    return _educational().where(Organisation.authority == body.id)
+    """A query of the organisations ``body`` oversees (id, names, kind, municipality): services.oversight."""
+    return _columns().where(oversight.condition(body))
 
 
 def region_scope(region_id):
     """Every educational organisation of the region (what the regional body and snapshots see)."""
-    return _educational().where(Organisation.region == region_id)
+    return _columns().where(oversight.in_region(region_id))
 
 
-def _educational():
+def _columns():
     return (Organisation.select(Organisation.id, Organisation.short_name, Organisation.name_key,
                                  Organisation.kind, Organisation.municipality, Municipality.name)
-             .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER)
-             .where(Organisation.kind.in_(EDUCATIONAL_KINDS)))
+             .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER))
 
 
 def in_scope(body, organisation_id):
-    """True when ``body`` oversees organisation ``organisation_id``."""
-    return scope_of(body).where(Organisation.id == organisation_id).exists()
+    """True when ``body`` oversees organisation ``organisation_id`` (services.oversight)."""
+    return oversight.oversees(body, organisation_id)
 
 
 def organisation_in_scope(body, organisation_id):
@@ -103,7 +128,15 @@ def rows_of(query):
 def current_rows(body, day):
     """Every overseen organisation with its figures today (computed live)."""
     scope = scope_of(body)
-    return with_figures(rows_of(scope), day, scope.select(Organisation.id))
+    return with_transition(with_figures(rows_of(scope), day, scope.select(Organisation.id)), day)
+
+
+def with_transition(rows, day):
+    """``rows`` with the year transition's progress of each ОДО (services.years.progress_of)."""
+    found = years.progress_of([row.id for row in rows if row.kind in oversight.TRANSITION_KINDS], day)
+    for row in rows:
+        row.year = found.get(row.id)
+    return rows
 
 
 def with_figures(rows, day, among=None):
@@ -133,11 +166,12 @@ class View:
     kind: str = ''
     level: str = ''
     of: str = 'card'  # the figure the level filter reads
+    year: str = ''  # the transition filter: YEAR_FILTERS
 
     def args(self, **changes):
         """The query arguments of this view with ``changes`` (for links and forms)."""
         values = {'sort': self.sort, 'order': 'desc' if self.descending else 'asc', 'kind': self.kind,
-                  'level': self.level, 'of': self.of}
+                  'level': self.level, 'of': self.of, 'year': self.year}
         values.update(changes)
         return {key: value for key, value in values.items() if value and not
                 (key, value) in (('sort', 'name'), ('order', 'asc'), ('of', 'card'))}
@@ -149,7 +183,8 @@ def parse_view(args):
     kind = args.get('kind', '')
     level = args.get('level', '')
     of = args.get('of', 'card')
-    return View(sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
+    year = args.get('year', '')
+    return View(year=year if year in YEAR_FILTERS else '', sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
                 kind=kind if kind in KINDS_SHOWN else '', level=level if level in LEVEL_FILTERS else '',
                 of=of if of in FIGURES else 'card')
 
@@ -163,6 +198,8 @@ def _ordered(rows, view):
     by_name = sorted(rows, key=lambda r: (rank.get(r.kind, len(rank)), _natural(r.name)))
     if view.sort == 'name':
         return list(reversed(by_name)) if view.descending else by_name
+    if view.sort == 'year':
+        return sorted(by_name, key=lambda r: r.year_rank, reverse=view.descending)
     missing_last = -1 if view.descending else 1001  # a figure not counted goes to the end either way
     return sorted(by_name, key=lambda r: (r.figures.get(view.sort) if r.figures.get(view.sort) is not None
                                           else missing_last), reverse=view.descending)
@@ -175,7 +212,8 @@ def view_of(rows, view, method):
     groups, shown = {}, {}
     for row in rows:
         groups.setdefault((row.municipality, row.municipality_id), []).append(row)
-        if (not view.kind or row.kind == view.kind) and (not view.level or row.level(view.of) == view.level):
+        if (not view.kind or row.kind == view.kind) and (not view.level or row.level(view.of) == view.level) \
+                and (not view.year or row.year_is(view.year)):
             shown.setdefault(row.municipality_id, []).append(row)
     result = []
     for (name, municipality_id), members in sorted(groups.items(), key=lambda item: _natural(item[0][0])):
