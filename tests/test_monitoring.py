@@ -551,3 +551,32 @@ def test_the_table_shows_the_year_transition_step_with_lateness_sorts_filters_ex
     printed = client.get('/monitoring/print?year=late').get_data(as_text=True)
     assert '<th>Переход на новый год</th>' in printed and 'Переход на новый год: опаздывают.' in printed
     assert 'Увольнение сотрудников · просрочен' in printed and 'МАУДО Центр детского творчества' not in printed
+
+
+def test_a_national_scope_opens_on_municipality_totals_and_lists_one_municipality(app, client, region, today,
+                                                                                  monkeypatch):
+    """Above monitoring.LIST_LIMIT organisations the page shows each municipality's totals (over
+    all its organisations) and lists the organisations of the one asked for; the export keeps all."""
+    monkeypatch.setattr(monitoring, 'LIST_LIMIT', 2)
+    with app.app_context():
+        ministry = ministry_of(region)
+        opened_next_year(region.odo)
+    client.sign_in('ministry', organisation=ministry)
+    page = main_of(client.get('/').get_data(as_text=True))
+    assert '<h2>Муниципалитеты</h2>' in page and 'Корсаковский городской округ' in page
+    assert 'МАУДО Центр детского творчества' not in page and 'МБУДО ЦДТ г. Корсакова' not in page
+    assert 'Итого по всем организациям' in page
+    link = re.search(r'<a href="(/\?municipality=(\d+))">Городской округ Южно-Сахалинск</a>', page)
+    listed = main_of(client.get(html.unescape(link.group(1))).get_data(as_text=True))
+    assert 'МАУДО Центр детского творчества' in listed and 'МБУДО ЦДТ г. Корсакова' not in listed
+    assert 'Новый год открыт · выполнен' in listed and 'Все муниципалитеты' in listed
+    assert 'Итого по всем организациям' in listed  # the totals still count everything
+    # Sorting and filters keep the municipality; an unknown one is everything again, never an error.
+    filtered = main_of(client.get(f'/?municipality={link.group(2)}&sort=card&kind=school').get_data(as_text=True))
+    assert 'МАОУ СОШ № 1' in filtered and 'МАУДО Центр детского творчества' not in filtered
+    assert f'name="municipality" value="{link.group(2)}"' in filtered
+    assert '<h2>Муниципалитеты</h2>' in client.get('/?municipality=999999').get_data(as_text=True)
+    assert client.get('/?municipality=99999999999999999999').status_code == 200
+    sheet = load_workbook(io.BytesIO(client.get('/monitoring/export.xlsx').data)).active
+    names = {row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert {'МАУДО Центр детского творчества', 'МБУДО ЦДТ г. Корсакова'} <= names

@@ -26,6 +26,9 @@ FIGURES = {
 YEAR = 'Переход на новый год'
 STEP_ORDER = ('none', 'staff', 'form', 'orders', 'open', 'done')  # how far, for sorting
 SORTS = ('name', *FIGURES, 'year')
+# Above this many organisations the table opens on the municipalities' totals and lists one
+# municipality's organisations at a time (?municipality=): nobody reads 20,000 rows in a browser.
+LIST_LIMIT = 2000
 YEAR_FILTERS = {'late': 'опаздывают', 'done': 'новый год открыт', 'going': 'ещё идут'}
 LEVEL_FILTERS = tuple(LEVELS)
 KINDS_SHOWN = ('odo', 'school', 'kindergarten', 'college')  # the module is about ОДО: they come first
@@ -42,6 +45,7 @@ class Row:
     staff: int
     figures: dict = field(default_factory=dict)  # code → tenths (None: not counted that day)
     year: object = None  # services.years.Progress of the transition (current rows only)
+    count: int = 0  # a total's organisations
 
     @property
     def kind_label(self):
@@ -125,10 +129,12 @@ def rows_of(query):
             for oid, name, _, kind, municipality_id, municipality in query.tuples()]
 
 
-def current_rows(body, day):
-    """Every overseen organisation with its figures today (computed live)."""
+def current_rows(body, day, transition=True):
+    """Every overseen organisation with its figures today (computed live); with ``transition``
+    also the year transition's step of each."""
     scope = scope_of(body)
-    return with_transition(with_figures(rows_of(scope), day, scope.select(Organisation.id)), day)
+    rows = with_figures(rows_of(scope), day, scope.select(Organisation.id))
+    return with_transition(rows, day) if transition else rows
 
 
 def with_transition(rows, day):
@@ -167,11 +173,13 @@ class View:
     level: str = ''
     of: str = 'card'  # the figure the level filter reads
     year: str = ''  # the transition filter: YEAR_FILTERS
+    municipality: int = None  # the one municipality listed (None: all)
 
     def args(self, **changes):
         """The query arguments of this view with ``changes`` (for links and forms)."""
         values = {'sort': self.sort, 'order': 'desc' if self.descending else 'asc', 'kind': self.kind,
-                  'level': self.level, 'of': self.of, 'year': self.year}
+                  'level': self.level, 'of': self.of, 'year': self.year,
+                  'municipality': self.municipality}
         values.update(changes)
         return {key: value for key, value in values.items() if value and not
                 (key, value) in (('sort', 'name'), ('order', 'asc'), ('of', 'card'))}
@@ -184,7 +192,9 @@ def parse_view(args):
     level = args.get('level', '')
     of = args.get('of', 'card')
     year = args.get('year', '')
-    return View(year=year if year in YEAR_FILTERS else '', sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
+    municipality = args.get('municipality', '')
+    return View(municipality=int(municipality) if municipality.isdigit() and len(municipality) < 10 else None,
+                year=year if year in YEAR_FILTERS else '', sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
                 kind=kind if kind in KINDS_SHOWN else '', level=level if level in LEVEL_FILTERS else '',
                 of=of if of in FIGURES else 'card')
 
@@ -210,6 +220,8 @@ def view_of(rows, view, method):
     total over all its organisations); the total of the whole scope last.  Totals count every
     organisation, whatever the filters show."""
     groups, shown = {}, {}
+    if view.municipality is not None and not any(row.municipality_id == view.municipality for row in rows):
+        view.municipality = None  # not one of the body's: everything
     for row in rows:
         groups.setdefault((row.municipality, row.municipality_id), []).append(row)
         if (not view.kind or row.kind == view.kind) and (not view.level or row.level(view.of) == view.level) \
@@ -217,9 +229,12 @@ def view_of(rows, view, method):
             shown.setdefault(row.municipality_id, []).append(row)
     result = []
     for (name, municipality_id), members in sorted(groups.items(), key=lambda item: _natural(item[0][0])):
+        if view.municipality is not None and municipality_id != view.municipality:
+            continue
         visible = shown.get(municipality_id, [])
         result.append((Row(municipality_id or 0, name, '', municipality_id, name,
                            sum(r.staff for r in members), total_of(members, method)),
                        _ordered(visible, view)))
+        result[-1][0].count = len(members)
     total = Row(0, 'Итого', '', None, '', sum(r.staff for r in rows), total_of(rows, method))
     return result, total
