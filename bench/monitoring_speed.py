@@ -91,7 +91,7 @@ def fill(database, scale_name, rng, ids, writer):
                                full_name='Министерство', name_key='министерство')
     user = User.create(login=f'ministry-{scale_name}', password_hash=hash_password(PASSWORD))
     UserRole.create(user=user, organisation=body, role=Role.get(Role.code == 'authority_specialist'))
-    card_fields = ['full_name', 'legal_form', 'founders', 'director', 'deputies', 'legal_address',
+    card_fields = ['full_name', 'legal_form', 'founders', 'legal_address',  # the director: manager rows
                    'actual_address', 'phone', 'email', 'website', 'inn', 'kpp', 'ogrn', 'okpo',
                    'licence_number', 'accessibility', 'internet']
     org_rows, org_ids = [], []

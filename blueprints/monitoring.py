@@ -37,12 +37,20 @@ def _method():
     return g.organisation.region.monitoring_totals
 
 
-def overview_context():
+def overview_context(everything=False):
     """What the home of a management body shows: the table with its sort and filters."""
     body, day = g.organisation, today()
     view = monitoring.parse_view(request.args)
-    groups, total = monitoring.view_of(monitoring.current_rows(body, day), view, _method())
+    rows = monitoring.current_rows(body, day, transition=False)
+    if view.municipality is not None and not any(row.municipality_id == view.municipality for row in rows):
+        view.municipality = None  # not one of the body's: everything
+    # A national scope opens on the municipalities' totals; one municipality lists its organisations.
+    collapsed = not everything and view.municipality is None and len(rows) > monitoring.LIST_LIMIT
+    if not collapsed:  # the transition's step only of the rows that can be listed
+        monitoring.with_transition([row for row in rows if view.municipality in (None, row.municipality_id)], day)
+    groups, total = monitoring.view_of(rows, view, _method())
     return dict(body=body, day=day, view=view, groups=groups, total=total, monitoring=monitoring,
+                collapsed=collapsed, organisations=len(rows),
                 regional=body.kind == 'regional_body', dates=monitoring.dates_of(monitoring.scope_of(body)),
                 method=_method(), organisation_url=url_for('monitoring.organisation', organisation_id=1)[:-1])
 
@@ -62,7 +70,7 @@ def _xlsx(data, file_name, ascii_name, what):
 @bp.get('/export.xlsx')
 @for_bodies
 def export():
-    context = overview_context()
+    context = overview_context(everything=True)  # the file has every organisation
     day = context['day']
     data = monitoring.overview_workbook(f'Мониторинг: {g.organisation.short_name}', context['groups'],
                                         context['total'], day)
@@ -110,7 +118,8 @@ def _comparison():
     body = g.organisation
     code = request.args.get('figure', 'card')
     code = code if code in monitoring.FIGURES else 'card'
-    rows = monitoring.view_of(monitoring.current_rows(body, today()), monitoring.parse_view({}), _method())[0]
+    rows = monitoring.view_of(monitoring.current_rows(body, today(), transition=False), monitoring.parse_view({}),
+                              _method())[0]
     ordered = [row for _, members in rows for row in members]
     dates = monitoring.dates_of(monitoring.scope_of(body))
     return monitoring.comparison(ordered, code, dates, _method())
@@ -186,7 +195,7 @@ def organisation(organisation_id):
     dates = monitoring.dates_of([organisation.id])
     chart = monitoring.chart_of(f'Динамика заполнения: {organisation.short_name}', dates,
                                 monitoring.series_of(row, dates, _method()))
-    current = monitoring.with_figures(row, today())[0]
+    current = monitoring.with_transition(monitoring.with_figures(row, today()), today())[0]
     return render('monitoring/organisation.html', 'monitoring/organisation.html', organisation=organisation,
                   row=current, chart=chart, missing=monitoring.missing_of(organisation, today()),
                   monitoring=monitoring)

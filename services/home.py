@@ -7,8 +7,9 @@ from itertools import groupby
 
 from peewee import JOIN, fn
 
-from models import (EDUCATIONAL_KINDS, Association, Employment, ImportJob, Membership,
+from models import (Association, Employment, ImportJob, Membership,
                     Municipality, Order, OrderLine, Organisation, Person, Program)
+from services import oversight
 from services.common import age_on
 
 ADMINISTRATOR, TEACHER, CHILD, AUTHORITY = 'administrator', 'teacher', 'child', 'authority'
@@ -167,11 +168,7 @@ def subordinates_of(body):
     body, those naming it as their authority otherwise."""
     query = (Organisation.select(Organisation, Municipality)
              .join(Municipality, JOIN.LEFT_OUTER)
-             .where(Organisation.kind.in_(EDUCATIONAL_KINDS)))
-    if body.kind == 'regional_body':
-        query = query.where(Organisation.region == body.region_id)
-    else:
-        query = query.where(Organisation.authority == body.id)
+             .where(oversight.condition(body)))  # the one rule
     rank = {kind: n for n, kind in enumerate(KINDS_SHOWN)}
 
     def place(o):

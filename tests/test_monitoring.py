@@ -234,7 +234,9 @@ def test_snapshots_and_live_figures_take_a_fixed_number_of_queries(app, region, 
         few = queries()
         for n in range(20):
             employee(region.other_odo if n % 2 else region.school, f'Вторая{n}')
-        assert queries() == few <= 10  # the list, the card's reads, the region's settings, the staff sums
+        # the list, the card's reads, the region's settings, the staff sums (with PostgreSQL's two
+    # SET LOCAL), the year transition's four
+    assert queries() == few <= 15
 
 
 # --- One definition of the staff figures -------------------------------------------------------
@@ -498,3 +500,84 @@ def test_no_monitoring_route_answers_500_to_hostile_values(app, client, region, 
                         failures.append(f'{login} {rule.rule} {path} {value!r}: {answer.status_code}')
         client.post_form('/logout', {})
     assert not failures, '\n'.join(failures)
+
+
+# --- The year transition's column ---------------------------------------------------------------
+
+SEP_6_2027 = datetime.date(2027, 9, 6)  # the day after «close_year_by»: a transition not done is late
+
+
+def opened_next_year(org):
+    from models import SchoolYear
+    SchoolYear.update(state=SchoolYear.CLOSED, closed_at=datetime.datetime(2027, 8, 26, 3)).where(
+        SchoolYear.organisation == org, SchoolYear.start_year == 2026).execute()
+    SchoolYear.create(organisation=org, start_year=2027, state=SchoolYear.CURRENT,
+                      starts_on=datetime.date(2027, 9, 1), ends_on=datetime.date(2028, 8, 31))
+
+
+def test_the_table_shows_the_year_transition_step_with_lateness_sorts_filters_exports_prints(
+        app, client, region, frozen_clock):
+    frozen_clock.at(datetime.datetime(2027, 9, 6, 9))
+    with app.app_context():
+        opened_next_year(region.odo)
+    client.sign_in('uo-specialist', organisation=region.body)
+    page = main_of(client.get('/').get_data(as_text=True))
+    assert '<th scope="col"' in page and 'Переход на новый год' in page
+    rows = dict(re.findall(r'<td class="name"><a href="[^"]+">([^<]+)</a>.*?'
+                           r'<td data-label="Переход на новый год">(.*?)</td></tr>', page, re.S))
+    assert rows['МАУДО Центр детского творчества'] == '<span class="fill step high">Новый год открыт · выполнен</span>'
+    # Late is red and says so in words; a school keeps no transition here.
+    assert rows['МБУДО Дом детского творчества'] == '<span class="fill step low">Увольнение сотрудников · просрочен</span>'
+    assert rows['МАОУ СОШ № 1'] == '—'
+
+    def order(url):
+        text = main_of(client.get(url).get_data(as_text=True)).split('Итого по муниципалитету')[0]
+        return [n for n in sorted(rows, key=lambda n: text.find(n)) if n in text]
+    assert order('/?sort=year&order=desc') == ['МАУДО Центр детского творчества', 'МБУДО Дом детского творчества',
+                                               'МАОУ СОШ № 1']
+    assert order('/?sort=year&order=asc')[0] == 'МАОУ СОШ № 1'
+    assert order('/?year=late') == ['МБУДО Дом детского творчества']
+    assert order('/?year=done') == ['МАУДО Центр детского творчества']
+    assert order('/?year=%3Cx%3E') == order('/')  # an unknown value is no filter
+    # The organisation's drill-down names the step and the date it is late after.
+    other = client.get(f'/monitoring/organisations/{region.other_odo.id}').get_data(as_text=True)
+    assert 'Увольнение сотрудников · просрочен' in other and 'после 05.09.2027' in other
+    # The export has the column and its lateness; the print view has the column.
+    sheet = load_workbook(io.BytesIO(client.get('/monitoring/export.xlsx').data)).active
+    header = [c.value for c in sheet[2]]
+    assert header[-2:] == ['Переход на новый год', 'Переход на новый год: опоздание']
+    found = {row[1]: row[-2:] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert found['МБУДО Дом детского творчества'] == ('Увольнение сотрудников · просрочен', 'опаздывает')
+    assert found['МАУДО Центр детского творчества'] == ('Новый год открыт · выполнен', None)
+    printed = client.get('/monitoring/print?year=late').get_data(as_text=True)
+    assert '<th>Переход на новый год</th>' in printed and 'Переход на новый год: опаздывают.' in printed
+    assert 'Увольнение сотрудников · просрочен' in printed and 'МАУДО Центр детского творчества' not in printed
+
+
+def test_a_national_scope_opens_on_municipality_totals_and_lists_one_municipality(app, client, region, today,
+                                                                                  monkeypatch):
+    """Above monitoring.LIST_LIMIT organisations the page shows each municipality's totals (over
+    all its organisations) and lists the organisations of the one asked for; the export keeps all."""
+    monkeypatch.setattr(monitoring, 'LIST_LIMIT', 2)
+    with app.app_context():
+        ministry = ministry_of(region)
+        opened_next_year(region.odo)
+    client.sign_in('ministry', organisation=ministry)
+    page = main_of(client.get('/').get_data(as_text=True))
+    assert '<h2>Муниципалитеты</h2>' in page and 'Корсаковский городской округ' in page
+    assert 'МАУДО Центр детского творчества' not in page and 'МБУДО ЦДТ г. Корсакова' not in page
+    assert 'Итого по всем организациям' in page
+    link = re.search(r'<a href="(/\?municipality=(\d+))">Городской округ Южно-Сахалинск</a>', page)
+    listed = main_of(client.get(html.unescape(link.group(1))).get_data(as_text=True))
+    assert 'МАУДО Центр детского творчества' in listed and 'МБУДО ЦДТ г. Корсакова' not in listed
+    assert 'Новый год открыт · выполнен' in listed and 'Все муниципалитеты' in listed
+    assert 'Итого по всем организациям' in listed  # the totals still count everything
+    # Sorting and filters keep the municipality; an unknown one is everything again, never an error.
+    filtered = main_of(client.get(f'/?municipality={link.group(2)}&sort=card&kind=school').get_data(as_text=True))
+    assert 'МАОУ СОШ № 1' in filtered and 'МАУДО Центр детского творчества' not in filtered
+    assert f'name="municipality" value="{link.group(2)}"' in filtered
+    assert '<h2>Муниципалитеты</h2>' in client.get('/?municipality=999999').get_data(as_text=True)
+    assert client.get('/?municipality=99999999999999999999').status_code == 200
+    sheet = load_workbook(io.BytesIO(client.get('/monitoring/export.xlsx').data)).active
+    names = {row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert {'МАУДО Центр детского творчества', 'МБУДО ЦДТ г. Корсакова'} <= names

@@ -200,3 +200,20 @@ def test_no_state_or_kind_is_spelled_as_a_string_in_the_rules_the_views_or_the_d
     code = [path for folder in ('services', 'blueprints', 'demo')
             for path in (ROOT / folder).rglob('*.py')]
     assert literals_in(code + [ROOT / 'app.py']) == []
+
+
+def test_which_organisations_a_body_oversees_is_said_once_in_services_oversight():
+    """The card, the year transition, monitoring and the body's home all ask services.oversight;
+    none of them spells the rule (authority, or the regional body's region) itself."""
+    rule = re.compile(r"Organisation\.authority\s*==|kind\s*==\s*'regional_body'")
+    users = ['services/card/reach.py', 'services/years/progress.py', 'services/monitoring/figures.py',
+             'services/home.py']
+    for name in users:
+        text = (ROOT / name).read_text(encoding='utf-8')
+        assert 'oversight.' in text, f'{name} does not ask services.oversight'
+        assert not rule.search(text), f'{name} defines its own oversight'
+    elsewhere = [f'{os.path.relpath(path, ROOT)}' for folder in ('services', 'blueprints')
+                 for path in (ROOT / folder).rglob('*.py')
+                 if path.name != 'oversight.py' and re.search(r"Organisation\.authority\s*==\s*\w+\.id",
+                                                                 path.read_text(encoding='utf-8'))]
+    assert elsewhere == []

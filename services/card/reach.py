@@ -1,19 +1,15 @@
 """Whose card a viewer may open: their own organisation's, and for a management body those it
 oversees (the regional body: all of its region; a municipal body: those naming it as authority)."""
-from models import EDUCATIONAL_KINDS, Employment, Organisation, Region
+from models import Employment, Organisation, Region
+from services import oversight
 
 
 def overseen(viewer, organisation_id):
     """The organisation ``organisation_id`` if ``viewer`` (a management body) oversees it, else None."""
-    if viewer is None or not viewer.is_management_body or organisation_id is None:
+    if organisation_id is None:
         return None
-    query = (Organisation.select(Organisation, Region).join(Region)
-             .where(Organisation.id == organisation_id, Organisation.kind.in_(EDUCATIONAL_KINDS)))
-    if viewer.kind == 'regional_body':
-        query = query.where(Organisation.region == viewer.region_id)
-    else:
-        query = query.where(Organisation.authority == viewer.id)
-    return query.first()
+    return (Organisation.select(Organisation, Region).join(Region)
+            .where(Organisation.id == organisation_id, oversight.condition(viewer)).first())
 
 
 def works_here(organisation, person_id):

@@ -3,7 +3,7 @@ the header row frozen, with an autofilter).  Figures are written as they are sho
 level's word beside them."""
 from services.common import ru_date
 from services.fill import LEVELS, level_of
-from services.monitoring.figures import FIGURES, figure_label
+from services.monitoring.figures import FIGURES, YEAR, figure_label
 from services.spreadsheets import workbook_bytes
 
 
@@ -19,15 +19,18 @@ def overview_workbook(title, groups, total, day):
     header = ['Муниципалитет', 'Организация', 'Тип', 'Сотрудников']
     for label in FIGURES.values():
         header += _figure_header(label)
+    header += [YEAR, f'{YEAR}: опоздание']
     rows = []
     for municipality, members in groups:
         for row in members:
             rows.append([row.municipality, row.name, row.kind_label, row.staff,
-                         *[cell for code in FIGURES for cell in _figure(row.figures.get(code))]])
+                         *[cell for code in FIGURES for cell in _figure(row.figures.get(code))],
+                         row.year_cell()[1], 'опаздывает' if row.year and row.year.late else ''])
         rows.append([municipality.name, 'Итого по муниципалитету', '', municipality.staff,
-                     *[cell for code in FIGURES for cell in _figure(municipality.figures.get(code))]])
-    rows.append(['', 'Итого', '', total.staff, *[cell for code in FIGURES for cell in _figure(total.figures.get(code))]])
-    return workbook_bytes('Мониторинг', header, rows, [28, 40, 22, 12] + [14, 10] * len(FIGURES),
+                     *[cell for code in FIGURES for cell in _figure(municipality.figures.get(code))], '', ''])
+    rows.append(['', 'Итого', '', total.staff, *[cell for code in FIGURES for cell in _figure(total.figures.get(code))],
+                 '', ''])
+    return workbook_bytes('Мониторинг', header, rows, [28, 40, 22, 12] + [14, 10] * len(FIGURES) + [36, 14],
                           heading=f'{title} на {ru_date(day)}')
 
 

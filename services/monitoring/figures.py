@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from models import EDUCATIONAL_KINDS, ORGANISATION_KINDS, Municipality, Organisation
-from services import card, staff
+from models import ORGANISATION_KINDS, Municipality, Organisation
+from services import card, oversight, staff, years
 from services.fill import LEVELS, level_of, percent_label
 from services.monitoring.totals import total_of
 
@@ -22,7 +22,14 @@ FIGURES = {
     'portfolio': 'Портфолио сотрудников',
     'esia': 'Связь сотрудников с ЕСИА',
 }
-SORTS = ('name', *FIGURES)
+# The year transition's step is a column too, but not a percentage: it has no total, snapshot or trend.
+YEAR = 'Переход на новый год'
+STEP_ORDER = ('none', 'staff', 'form', 'orders', 'open', 'done')  # how far, for sorting
+SORTS = ('name', *FIGURES, 'year')
+# Above this many organisations the table opens on the municipalities' totals and lists one
+# municipality's organisations at a time (?municipality=): nobody reads 20,000 rows in a browser.
+LIST_LIMIT = 2000
+YEAR_FILTERS = {'late': 'опаздывают', 'done': 'новый год открыт', 'going': 'ещё идут'}
 LEVEL_FILTERS = tuple(LEVELS)
 KINDS_SHOWN = ('odo', 'school', 'kindergarten', 'college')  # the module is about ОДО: they come first
 
@@ -37,6 +44,8 @@ class Row:
     municipality: str
     staff: int
     figures: dict = field(default_factory=dict)  # code → tenths (None: not counted that day)
+    year: object = None  # services.years.Progress of the transition (current rows only)
+    count: int = 0  # a total's organisations
 
     @property
     def kind_label(self):
@@ -49,6 +58,29 @@ class Row:
     def cells(self):
         """(heading, level or None, «79,9 % · низкий») of each figure, for tables of many rows."""
         return [(heading, *shown(self.figures.get(code))) for code, heading in FIGURES.items()]
+
+    def year_cell(self):
+        """(css class, «Открытие нового года · просрочен») of the transition, '' without it: late is
+        red and says so, a year opened green, the rest plain."""
+        if self.year is None:
+            return '', '—'  # a school or kindergarten: no transition kept here
+        text = f'{self.year.step_title} · {self.year.state_label}'
+        if self.year.late:
+            return 'low', text
+        return ('high' if self.year.step == 'done' else ''), text
+
+    @property
+    def year_rank(self):
+        return (STEP_ORDER.index(self.year.step), not self.year.late) if self.year else (-1, True)
+
+    def year_is(self, which):
+        if self.year is None:
+            return False
+        if which == 'late':
+            return self.year.late
+        if which == 'done':
+            return self.year.step == 'done'
+        return self.year.step not in ('done', 'none')
 
 
 def shown(tenths):
@@ -64,27 +96,24 @@ def figure_label(tenths):
 
 
 def scope_of(body):
-    """A query of the organisations ``body`` oversees (id, names, kind, municipality)."""
-    if body.kind == 'regional_body':
-        return region_scope(body.region_id)
-    return _educational().where(Organisation.authority == body.id)
+    """A query of the organisations ``body`` oversees (id, names, kind, municipality): services.oversight."""
+    return _columns().where(oversight.condition(body))
 
 
 def region_scope(region_id):
     """Every educational organisation of the region (what the regional body and snapshots see)."""
-    return _educational().where(Organisation.region == region_id)
+    return _columns().where(oversight.in_region(region_id))
 
 
-def _educational():
+def _columns():
     return (Organisation.select(Organisation.id, Organisation.short_name, Organisation.name_key,
                                  Organisation.kind, Organisation.municipality, Municipality.name)
-             .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER)
-             .where(Organisation.kind.in_(EDUCATIONAL_KINDS)))
+             .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER))
 
 
 def in_scope(body, organisation_id):
-    """True when ``body`` oversees organisation ``organisation_id``."""
-    return scope_of(body).where(Organisation.id == organisation_id).exists()
+    """True when ``body`` oversees organisation ``organisation_id`` (services.oversight)."""
+    return oversight.oversees(body, organisation_id)
 
 
 def organisation_in_scope(body, organisation_id):
@@ -100,10 +129,20 @@ def rows_of(query):
             for oid, name, _, kind, municipality_id, municipality in query.tuples()]
 
 
-def current_rows(body, day):
-    """Every overseen organisation with its figures today (computed live)."""
+def current_rows(body, day, transition=True):
+    """Every overseen organisation with its figures today (computed live); with ``transition``
+    also the year transition's step of each."""
     scope = scope_of(body)
-    return with_figures(rows_of(scope), day, scope.select(Organisation.id))
+    rows = with_figures(rows_of(scope), day, scope.select(Organisation.id))
+    return with_transition(rows, day) if transition else rows
+
+
+def with_transition(rows, day):
+    """``rows`` with the year transition's progress of each ОДО (services.years.progress_of)."""
+    found = years.progress_of([row.id for row in rows if row.kind in oversight.TRANSITION_KINDS], day)
+    for row in rows:
+        row.year = found.get(row.id)
+    return rows
 
 
 def with_figures(rows, day, among=None):
@@ -133,11 +172,14 @@ class View:
     kind: str = ''
     level: str = ''
     of: str = 'card'  # the figure the level filter reads
+    year: str = ''  # the transition filter: YEAR_FILTERS
+    municipality: int = None  # the one municipality listed (None: all)
 
     def args(self, **changes):
         """The query arguments of this view with ``changes`` (for links and forms)."""
         values = {'sort': self.sort, 'order': 'desc' if self.descending else 'asc', 'kind': self.kind,
-                  'level': self.level, 'of': self.of}
+                  'level': self.level, 'of': self.of, 'year': self.year,
+                  'municipality': self.municipality}
         values.update(changes)
         return {key: value for key, value in values.items() if value and not
                 (key, value) in (('sort', 'name'), ('order', 'asc'), ('of', 'card'))}
@@ -149,7 +191,10 @@ def parse_view(args):
     kind = args.get('kind', '')
     level = args.get('level', '')
     of = args.get('of', 'card')
-    return View(sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
+    year = args.get('year', '')
+    municipality = args.get('municipality', '')
+    return View(municipality=int(municipality) if municipality.isdigit() and len(municipality) < 10 else None,
+                year=year if year in YEAR_FILTERS else '', sort=sort if sort in SORTS else 'name', descending=args.get('order') == 'desc',
                 kind=kind if kind in KINDS_SHOWN else '', level=level if level in LEVEL_FILTERS else '',
                 of=of if of in FIGURES else 'card')
 
@@ -163,6 +208,8 @@ def _ordered(rows, view):
     by_name = sorted(rows, key=lambda r: (rank.get(r.kind, len(rank)), _natural(r.name)))
     if view.sort == 'name':
         return list(reversed(by_name)) if view.descending else by_name
+    if view.sort == 'year':
+        return sorted(by_name, key=lambda r: r.year_rank, reverse=view.descending)
     missing_last = -1 if view.descending else 1001  # a figure not counted goes to the end either way
     return sorted(by_name, key=lambda r: (r.figures.get(view.sort) if r.figures.get(view.sort) is not None
                                           else missing_last), reverse=view.descending)
@@ -173,15 +220,21 @@ def view_of(rows, view, method):
     total over all its organisations); the total of the whole scope last.  Totals count every
     organisation, whatever the filters show."""
     groups, shown = {}, {}
+    if view.municipality is not None and not any(row.municipality_id == view.municipality for row in rows):
+        view.municipality = None  # not one of the body's: everything
     for row in rows:
         groups.setdefault((row.municipality, row.municipality_id), []).append(row)
-        if (not view.kind or row.kind == view.kind) and (not view.level or row.level(view.of) == view.level):
+        if (not view.kind or row.kind == view.kind) and (not view.level or row.level(view.of) == view.level) \
+                and (not view.year or row.year_is(view.year)):
             shown.setdefault(row.municipality_id, []).append(row)
     result = []
     for (name, municipality_id), members in sorted(groups.items(), key=lambda item: _natural(item[0][0])):
+        if view.municipality is not None and municipality_id != view.municipality:
+            continue
         visible = shown.get(municipality_id, [])
         result.append((Row(municipality_id or 0, name, '', municipality_id, name,
                            sum(r.staff for r in members), total_of(members, method)),
                        _ordered(visible, view)))
+        result[-1][0].count = len(members)
     total = Row(0, 'Итого', '', None, '', sum(r.staff for r in rows), total_of(rows, method))
     return result, total

@@ -7,8 +7,9 @@ from peewee import JOIN, fn
 
 import clock
 
-from models import (MANAGEMENT_KINDS, Association, Membership, Municipality, Order, Organisation,
+from models import (Association, Membership, Municipality, Order, Organisation,
                     Region, SchoolYear)
+from services import oversight
 from services.years.calendar import Calendar, season_year
 from services.years.transition import BULK, DONE, LATE, NOT_STARTED, RUNNING, STATES
 
@@ -102,15 +103,10 @@ def _progress(org_id, region, current, future, closed, open_count, has_orders, t
 
 
 def overseen_by(body):
-    """The ОДО a management body watches, with their municipality: a regional body, all of its
-    region's; a municipal one, those it is the authority of.  Ordered by municipality and name."""
-    query = (Organisation.select(Organisation, Municipality)
-             .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER)
-             .where(Organisation.kind == 'odo'))
-    if body.kind == 'regional_body':
-        query = query.where(Organisation.region == body.region_id)
-    elif body.kind in MANAGEMENT_KINDS:
-        query = query.where(Organisation.authority == body.id)
-    else:
-        return []
-    return list(query.order_by(Municipality.name, Organisation.name_key))
+    """The ОДО a management body oversees (services.oversight, the one rule; of them those that
+    keep the transition, oversight.TRANSITION_KINDS), with their municipality, ordered by
+    municipality and name."""
+    return list(Organisation.select(Organisation, Municipality)
+                .join(Municipality, on=(Organisation.municipality == Municipality.id), join_type=JOIN.LEFT_OUTER)
+                .where(oversight.condition(body), Organisation.kind.in_(oversight.TRANSITION_KINDS))
+                .order_by(Municipality.name, Organisation.name_key))
