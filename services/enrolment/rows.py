@@ -44,7 +44,7 @@ def places_and_documents(person_ids, organisation, documents=True):
     """Per child: (status, organisation) from open memberships, else from the last departure;
     and, with ``documents``, the current document.  One query for both."""
     places, docs = {}, {}
-    for row in _places_and_documents(person_ids, documents=documents):
+    for row in _places_and_documents.raw(person_ids, documents=documents):
         if row[0]:
             places.setdefault(row[1], []).append(row)
         else:
