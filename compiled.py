@@ -76,7 +76,12 @@ class compiled:
         row = found[0]
         return row[0] if isinstance(row, tuple) else row
 
-    def __call__(self, *values, **shape):
+    def raw(self, *values, **shape):
+        """The rows as the driver gives them: tuples, no converters (SQLite dates stay text);
+        for a tuple query of many rows whose columns need no conversion."""
+        return self(*values, _raw=True, **shape)
+
+    def __call__(self, *values, _raw=False, **shape):
         """The rows, as the query would give them (models, tuples or dicts)."""
         database = db.obj
         key = (type(database), tuple(sorted(shape.items())),
@@ -85,12 +90,17 @@ class compiled:
         if plan is None:
             if key not in self.seen:  # a shape seen once may never come back: run it plainly
                 self.seen.add(key)
-                return list(self.build(*values, **shape))
+                query = self.build(*values, **shape)
+                if _raw:
+                    return database.execute_sql(*database.get_sql_context().sql(query).query()).fetchall()
+                return list(query)
             plan = self.plans[key] = self._plan(database, values, shape)
         query, sql, slots = plan
         params = [constant if slot is None else
                   values[slot[0]] if slot[1] is None else values[slot[0]][slot[1]]
                   for slot, constant in slots]
+        if _raw:
+            return database.execute_sql(sql, params).fetchall()
         wrapper = query._get_cursor_wrapper(database.execute_sql(sql, params))
         # peewee maps the cursor's columns to models and converters on every execution (for a
         # join of several models that costs more than the query); the SQL is fixed, so the

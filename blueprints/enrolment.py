@@ -83,8 +83,7 @@ def search(order):
     selected = enrolment.selected_ids(current_user.id, order)
     page, rows = None, []
     if filters.ready():
-        page = paging.page_of(enrolment.search_people(filters), filters.page, filters.size,
-                              enrolment.search_people(filters, for_count=True))
+        page = enrolment.search_page(filters, filters.page, filters.size)
         rows = enrolment.child_rows(page.rows, order, g.organisation, selected, target)
         _audit_search('search', order, filters, page)
     return render('enrolment/search.html', 'enrolment/_search.html',

@@ -46,10 +46,18 @@ def page_of(query, number, size, count_query=None, cap=COUNT_CAP):
     page and stops at the cap, instead of scanning the table for a broad filter.
     """
     counted = query if count_query is None else count_query  # `or` would run the query
-    total = counted.limit(cap + 1).count()
+    return page_from(lambda limit: counted.limit(limit).count(),
+                     lambda offset, limit: list(query.offset(offset).limit(limit)),
+                     number, size, cap)
+
+
+def page_from(count_of, rows_of, number, size, cap=COUNT_CAP):
+    """:func:`page_of` for a list given as functions: ``count_of(limit)`` counts at most
+    ``limit`` rows, ``rows_of(offset, limit)`` reads a page."""
+    total = count_of(cap + 1)
     last = max(1, -(-min(total, cap) // size))
     number = min(number, last)
-    rows = list(query.offset((number - 1) * size).limit(size)) if total else []
+    rows = rows_of((number - 1) * size, size) if total else []
     return Page(rows=rows, number=number, size=size, total=total, capped=total > cap, cap=cap)
 
 

@@ -99,3 +99,40 @@ def test_in_lists_and_shapes_get_a_plan_each_and_bind_every_element(region):
     born = datetime.date(2014, 1, 1)
     assert names(everyone, 'F', born, used=('gender', 'birth_date')) == ['Анна']
     assert len(people_among.plans) == 4  # lists of 2 and 1; three with one filter, with two
+
+
+@compiled
+def people_named(surname_key):
+    from models import Person
+    return (Person.select(Person.id, Person.name).where(Person.surname_key == surname_key)
+            .order_by(Person.id).tuples())
+
+
+def test_raw_rows_are_the_driver_tuples_of_the_same_query(region):
+    for name in ('Анна', 'Вера'):
+        builders.person('Орлова', name)
+    builders.person('Петрова', 'Дарья')
+    for _ in range(3):  # the first call runs plainly, the next ones from the plan
+        assert [tuple(r) for r in people_named.raw('орлова')] == people_named('орлова')
+        assert [r[1] for r in people_named.raw('орлова')] == ['Анна', 'Вера']
+        assert [r[1] for r in people_named.raw('петрова')] == ['Дарья']
+
+
+def test_the_search_page_is_the_plain_search_query_and_its_count(region):
+    from services.enrolment import parse_search, search_page, search_people
+    from services import paging
+    for name in ('Анна', 'Вера', 'Галина'):
+        builders.person('Орлова', name)
+    builders.person('Орлов', 'Иван')
+    builders.person('Петрова', 'Дарья')
+    for args in ({'surname': 'орл'}, {'surname': 'Орлова', 'name': 'в'}, {'surname': 'пет'},
+                 {'surname': 'орл', 'size': '10', 'page': '2'}, {'surname': 'зз'}):
+        filters, errors = parse_search({'applied': '1', **args})
+        assert not errors
+        for _ in range(3):
+            fast = search_page(filters, filters.page, filters.size)
+            plain = paging.page_of(search_people(filters), filters.page, filters.size,
+                                   search_people(filters, for_count=True))
+            assert (fast.total, fast.number) == (plain.total, plain.number)
+            assert [(p.id, p.full_name, p.birth_date, p.gender_label) for p in fast.rows] == [
+                (p.id, p.full_name, p.birth_date, p.gender_label) for p in plain.rows]

@@ -15,7 +15,7 @@ from services.enrolment.filters import (others_choices, others_organisations, pa
 from services.enrolment.others import others_members
 from services.enrolment.pool import POOL_LOOKAHEAD, pool_departures, pool_rows
 from services.enrolment.rows import blockers, check, child_rows
-from services.enrolment.search import search_people
+from services.enrolment.search import search_page, search_people
 from services.enrolment.selection import (SelectionRefused, add_selection_to_order, offered,
                                            order_of, refused_ticks, screen_filters,
                                            selected_ids, selected_people, selection_count,
@@ -27,6 +27,7 @@ __all__ = [
     'child_rows',
     'chosen_target', 'enrolment_target', 'enrolment_targets', 'offered', 'order_of', 'others_choices',
     'others_members', 'others_organisations', 'parse_others', 'parse_pool', 'parse_search', 'pool_choices',
-    'pool_departures', 'pool_organisations', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_people',
+    'pool_departures', 'pool_organisations', 'pool_rows', 'refused_ticks', 'screen_filters', 'search_page',
+    'search_people',
     'selected_ids', 'selected_people', 'selection_count', 'sync_selection', 'unselect',
 ]

@@ -1,10 +1,14 @@
 """What a result page shows about its children: status and organisation, current document,
 and why a child cannot be ticked.  Loaded in a fixed number of queries, whatever the page
 size."""
+import datetime
+from collections import namedtuple
 from dataclasses import dataclass
 
+from peewee import SQL
+
 from compiled import compiled
-from models import IdentityDocument, Membership, Order, OrderLine, Organisation, Person
+from models import DOCUMENT_KINDS, IdentityDocument, Membership, Order, OrderLine, Organisation, Person
 from services import movement
 from services.registry.documents import format_snils
 
@@ -14,7 +18,7 @@ MAIN_KINDS = ('school', 'kindergarten', 'college')  # where a child's основ
 @dataclass
 class ChildRow:
     person: Person
-    document: IdentityDocument | None = None
+    document: object = None  # ShownDocument
     status: str = ''
     organisation: str = ''
     blocked: str = ''
@@ -27,56 +31,75 @@ class ChildRow:
         return format_snils(self.person.snils) if self.person.snils else ''
 
 
-def current_documents(person_ids):
-    found = {}
-    for doc in _documents_of(person_ids):
-        found.setdefault(doc.person_id, doc)
-    return found
+class ShownDocument(namedtuple('ShownDocument', 'kind series number issued_on')):
+    """A child's current document as a result row shows it."""
+    __slots__ = ()
+
+    @property
+    def kind_label(self):
+        return DOCUMENT_KINDS.get(self.kind, self.kind)
 
 
-@compiled
-def _documents_of(person_ids):
-    return (IdentityDocument.select(IdentityDocument.id, IdentityDocument.person,
-                                    IdentityDocument.kind, IdentityDocument.series,
-                                    IdentityDocument.number, IdentityDocument.issued_on)
-            .where(IdentityDocument.person.in_(person_ids))
-            .order_by(IdentityDocument.is_current.desc(), IdentityDocument.issued_on.desc(),
-                      IdentityDocument.id.desc()))
-
-
-def statuses(person_ids, organisation):
-    """Per child: (status, organisation) from open memberships, else from the last departure."""
-    open_places, departures = {}, {}
-    for m in _places_of(person_ids):
-        (departures if m.ended_on else open_places).setdefault(m.person, []).append(m)
-    result = {}
-    for pid, places in open_places.items():
-        places.sort(key=lambda m: (m.started_on, m.id))
-        mine = next((m for m in places if m.org == organisation.id), None)
-        main = next((m for m in places if m.kind in MAIN_KINDS), None)
-        if mine is not None:
-            result[pid] = ('Обучается в вашей организации', mine.short_name)
-        elif main is not None:
-            result[pid] = ('Зачислен в основную организацию', main.short_name)
+def places_and_documents(person_ids, organisation, documents=True):
+    """Per child: (status, organisation) from open memberships, else from the last departure;
+    and, with ``documents``, the current document.  One query for both."""
+    places, docs = {}, {}
+    for row in _places_and_documents.raw(person_ids, documents=documents):
+        if row[0]:
+            places.setdefault(row[1], []).append(row)
         else:
-            result[pid] = ('Обучается в организации ДО', places[0].short_name)
-    for pid, ended in departures.items():
-        if pid not in result:
-            last = max(ended, key=lambda m: (m.ended_on, m.id))
-            label = 'Выпускник' if last.end_kind == Order.GRADUATION else 'Выбыл'
-            result[pid] = (label, last.short_name)
+            docs.setdefault(row[1], []).append(row)
+    current = {}
+    for pid, found in docs.items():  # the current one first, then the latest issued
+        # row: 0, person, id, issued_on, -, -, kind, series, number, is_current, -
+        best = max(found, key=lambda d: (bool(d[9]), _as_date(d[3]) or datetime.date.min, d[2]))
+        current[pid] = ShownDocument(best[6], best[7], best[8], _as_date(best[3]))
+    return _statuses(places, person_ids, organisation), current
+
+
+def _statuses(places_of, person_ids, organisation):
+    result = {}
+    for pid, places in places_of.items():
+        # row: 1, person, id, started_on, ended_on, end_kind, kind, short_name, -, -, organisation
+        open_places = sorted((m for m in places if m[4] is None),
+                             key=lambda m: (_as_date(m[3]), m[2]))
+        if open_places:
+            mine = next((m for m in open_places if m[10] == organisation.id), None)
+            main = next((m for m in open_places if m[6] in MAIN_KINDS), None)
+            if mine is not None:
+                result[pid] = ('Обучается в вашей организации', mine[7])
+            elif main is not None:
+                result[pid] = ('Зачислен в основную организацию', main[7])
+            else:
+                result[pid] = ('Обучается в организации ДО', open_places[0][7])
+        else:
+            last = max(places, key=lambda m: (_as_date(m[4]), m[2]))
+            label = 'Выпускник' if last[5] == Order.GRADUATION else 'Выбыл'
+            result[pid] = (label, last[7])
     return {pid: result.get(pid, ('Не зачислен', '')) for pid in person_ids}
 
 
+def _as_date(value):
+    if isinstance(value, str):  # SQLite hands dates back as text in a union of tuples
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
 @compiled
-def _places_of(person_ids):
-    return (Membership.select(Membership.person, Membership.started_on, Membership.id,
-                              Membership.ended_on, Membership.end_kind,
-                              Organisation.id.alias('org'), Organisation.kind,
-                              Organisation.short_name)
-            .join(Organisation)
-            .where(Membership.person.in_(person_ids))
-            .namedtuples())
+def _places_and_documents(person_ids, documents):
+    places = (Membership.select(SQL('1'), Membership.person, Membership.id, Membership.started_on,
+                                Membership.ended_on, Membership.end_kind, Organisation.kind,
+                                Organisation.short_name, SQL('NULL'), SQL('NULL'), Organisation.id)
+              .join(Organisation)
+              .where(Membership.person.in_(person_ids)))
+    if not documents:
+        return places.tuples()
+    held = (IdentityDocument.select(SQL('0'), IdentityDocument.person, IdentityDocument.id,
+                                    IdentityDocument.issued_on, SQL('NULL'), SQL('NULL'),
+                                    IdentityDocument.kind, IdentityDocument.series,
+                                    IdentityDocument.number, IdentityDocument.is_current, SQL('NULL'))
+            .where(IdentityDocument.person.in_(person_ids)))
+    return (places + held).tuples()
 
 
 def blockers(order, person_ids, association=None):
@@ -113,8 +136,7 @@ def child_rows(people, order, organisation, chosen, association=None, documents=
     ids = [p.id for p in people]
     if not ids:
         return []
-    docs = current_documents(ids) if documents else {}
-    states = statuses(ids, organisation)
+    states, docs = places_and_documents(ids, organisation, documents)
     blocked, warnings = check(order, ids, association, {pid: facts[pid] for pid in ids if pid in facts})
     rows = []
     for index, person in enumerate(people):
