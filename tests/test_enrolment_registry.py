@@ -364,7 +364,8 @@ def test_enrolling_from_the_pool_keeps_the_history(admin_client, registry):
 
 def test_pool_needs_its_right(app, client, region, registry):
     with app.app_context():
-        clerk = Role.create(code='clerk', name='Делопроизводитель', movement_book='edit')
+        clerk = Role.create(code='clerk', name='Делопроизводитель', movement_book='edit',
+                            region=region.odo.region_id)  # a region's own role: cleaned up after the test
         account = builders.user('clerk', region.odo, 'teacher')
         UserRole.update(role=clerk).where(UserRole.user == account).execute()
     client.sign_in('clerk', organisation=region.odo)
