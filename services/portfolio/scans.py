@@ -156,16 +156,17 @@ def inline_safe(kind, data):
 
 # --- Storage ---------------------------------------------------------------------------
 
-def _folder(root):
-    folder = os.path.join(root, SUBFOLDER)
+def _folder(root, subfolder):
+    folder = os.path.join(root, subfolder)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     return folder
 
 
-def store(root, data, kind):
-    """Write the scan under a new server-chosen name; returns that name."""
+def store(root, data, kind, subfolder=SUBFOLDER):
+    """Write the scan under a new server-chosen name in ``root/subfolder``; returns that name.
+    The card's licence scan is kept the same way in its own folder (services.card.licence)."""
     name = f'{secrets.token_hex(16)}.{EXTENSIONS[kind]}'
-    path = os.path.join(_folder(root), name)
+    path = os.path.join(_folder(root, subfolder), name)
     partial = path + '.part'
     with open(partial, 'wb') as fh:
         fh.write(data)
@@ -174,23 +175,23 @@ def store(root, data, kind):
     return name
 
 
-def path_of(root, name):
+def path_of(root, name, subfolder=SUBFOLDER):
     if not STORED_NAME.match(name or ''):
         return None
-    return os.path.join(root, SUBFOLDER, name)
+    return os.path.join(root, subfolder, name)
 
 
-def read(root, name):
+def read(root, name, subfolder=SUBFOLDER):
     """The stored bytes, or None when the name is not one the server gives or the file is gone."""
-    path = path_of(root, name)
+    path = path_of(root, name, subfolder)
     if path is None or not os.path.isfile(path):
         return None
     with open(path, 'rb') as fh:
         return fh.read(MAX_BYTES + 1)
 
 
-def remove(root, name):
-    path = path_of(root, name)
+def remove(root, name, subfolder=SUBFOLDER):
+    path = path_of(root, name, subfolder)
     if path is not None:
         try:
             os.remove(path)
