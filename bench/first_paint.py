@@ -1,7 +1,7 @@
 """First paint and load on a 2G link in Chromium: 300 ms latency, 50 kbit/s each way, cold cache.
 
     .venv/bin/python bench/first_paint.py --database-url postgresql://postgres@127.0.0.1:5432/kz_big
-    .venv/bin/python bench/first_paint.py --database-url … --code /work/main   # another checkout
+    .venv/bin/python bench/first_paint.py --database-url … --code ../other-checkout   # another checkout
 
 Serves the app (prepared as in search_bench.py) on a loopback port in this process and opens,
 each ``--runs`` times with the cache disabled: the sign-in page, and as the signed-in demo

@@ -1,7 +1,7 @@
 """App CPU per request, in-process, against a minimal route measured in the same run.
 
     .venv/bin/python bench/hot_path.py --database-url postgresql://postgres@127.0.0.1:5432/kz_big
-    .venv/bin/python bench/hot_path.py --database-url … --code /work/main   # another checkout's app
+    .venv/bin/python bench/hot_path.py --database-url … --code ../other-checkout   # another checkout's app
 
 The database is prepared as in search_bench.py (migrated, the demo region loaded when empty).
 Each request goes through Flask's test client signed in as the demo administrator, and its CPU
