@@ -187,14 +187,21 @@ def _organisation(organisation_id):
     return organisation
 
 
-@bp.get('/organisations/<int:organisation_id>')
-@for_bodies
-def organisation(organisation_id):
-    organisation = _organisation(organisation_id)
+def _trend_of(organisation):
+    """The organisation's row (without figures) and its chart across the snapshots: the page and
+    its export show the same one."""
     row = monitoring.rows_of(monitoring.scope_of(g.organisation).where(type(organisation).id == organisation.id))
     dates = monitoring.dates_of([organisation.id])
     chart = monitoring.chart_of(f'Динамика заполнения: {organisation.short_name}', dates,
                                 monitoring.series_of(row, dates, _method()))
+    return row, chart
+
+
+@bp.get('/organisations/<int:organisation_id>')
+@for_bodies
+def organisation(organisation_id):
+    organisation = _organisation(organisation_id)
+    row, chart = _trend_of(organisation)
     current = monitoring.with_transition(monitoring.with_figures(row, today()), today())[0]
     return render('monitoring/organisation.html', 'monitoring/organisation.html', organisation=organisation,
                   row=current, chart=chart, missing=monitoring.missing_of(organisation, today()),
@@ -214,10 +221,7 @@ def organisation_export(organisation_id):
 @for_bodies
 def organisation_trend_export(organisation_id):
     organisation = _organisation(organisation_id)
-    row = monitoring.rows_of(monitoring.scope_of(g.organisation).where(type(organisation).id == organisation.id))
-    dates = monitoring.dates_of([organisation.id])
-    chart = monitoring.chart_of(f'Динамика заполнения: {organisation.short_name}', dates,
-                                monitoring.series_of(row, dates, _method()))
+    _, chart = _trend_of(organisation)
     return _xlsx(monitoring.trend_workbook(chart.title, chart), f'{chart.title[:100]}.xlsx',
                  f'monitoring-trend-org-{organisation.id}.xlsx', 'trend')
 
