@@ -467,7 +467,9 @@ class Person(BaseModel):
         (the registry's screens never list them as children)."""
         works = (Employment.select(Employment.id)
                  .where(Employment.person == cls.id, Employment.dismissed_on.is_null()))
-        query = cls.update(is_staff=fn.EXISTS(works))
+        # Only the rows whose flag changes are written: over a million people an update of every
+        # row rewrites the whole table for the few that changed.
+        query = cls.update(is_staff=fn.EXISTS(works)).where(cls.is_staff != fn.EXISTS(works))
         return (query if person_ids is None else query.where(cls.id.in_(list(person_ids)))).execute()
 
 
@@ -607,6 +609,19 @@ class PortfolioItem(BaseModel):
     @property
     def kind_label(self):
         return PORTFOLIO_KINDS.get(self.kind, self.kind)
+
+
+class EmploymentSummary(BaseModel):
+    """What an employment's portfolio items, educations and accounts amount to for the fill of its
+    card and portfolio: one row per employment, written only by the database's own triggers
+    (services/staff/summary.py), so every writer keeps it, and read by services.staff.fill."""
+    employment = ForeignKeyField(Employment, primary_key=True, backref='summaries', on_delete='CASCADE')
+    course_on = DateField(null=True)  # the latest course's (ДПО) document date
+    attestation_on = DateField(null=True)  # the latest attestation's
+    items = IntegerField(default=0)  # portfolio items
+    item_gaps = IntegerField(default=0)  # of them lacking a date, issuer, hours or number
+    educations = IntegerField(default=0)  # complete educations
+    esia_accounts = IntegerField(default=0)  # the person's accounts linked to ЕСИА
 
 
 ASSOCIATION_KINDS = {'association': 'Объединение', 'class': 'Класс', 'group': 'Группа'}
@@ -894,7 +909,8 @@ class Membership(BaseModel):
         """The child's surname key and gender onto their memberships (with ``keys_of``, the
         copy's only writers)."""
         query = (cls.update(surname_key=Person.surname_key, gender=Person.gender)
-                 .from_(Person).where(cls.person == Person.id))
+                 .from_(Person).where(cls.person == Person.id,
+                                      (cls.surname_key != Person.surname_key) | (cls.gender != Person.gender)))
         if person_ids is not None:
             query = query.where(Person.id.in_(list(person_ids)))
         return query.execute()
@@ -990,7 +1006,7 @@ ALL_MODELS = [
     SchoolYear, Program, Person, IdentityDocument, Employment, Association,
     PortfolioItem, Order, OrderLine, Membership, Role, UserRole, WebSession,
     PasswordReset, AuditEvent, Message, MonitoringSnapshot, EmploymentPosition, EmploymentEducation,
-    OrganisationManager, CardParameter, CardParameterValue,
+    OrganisationManager, CardParameter, CardParameterValue, EmploymentSummary,
 ]
 
 

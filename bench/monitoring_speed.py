@@ -11,6 +11,8 @@ staff (target ≤ 300 ms) and a «national» one of 20,000 organisations with 20
 ≤ 2 s).  Each employee has a card filled at random, an education for most, 0–3 portfolio items and,
 for most, an account linked to ЕСИА.  The naive computation asks, per organisation, for its
 employments, their staff.fill_of and the card's fill_of: the figures must come out identical.
+The employment summaries the database's triggers kept while the rows were written are first
+compared with a recomputation from the rows (services/staff/summary.py).
 """
 import argparse
 import datetime
@@ -25,9 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import clock  # noqa: E402
 import models  # noqa: E402
 from demo.writer import Writer, convert  # noqa: E402
-from models import (Employment, EmploymentEducation, Municipality, Organisation, Person, PortfolioItem,  # noqa: E402
-                    Region, Role, User, UserRole)
+from models import (Employment, EmploymentEducation, EmploymentSummary, Municipality, Organisation,  # noqa: E402
+                    Person, PortfolioItem, Region, Role, User, UserRole)
 from services import card, monitoring, staff  # noqa: E402
+from services.staff import summary  # noqa: E402
 from services.auth.passwords import hash_password  # noqa: E402
 
 DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/kruzhok_monitoring_bench'
@@ -169,6 +172,10 @@ def naive(org_ids):
     return result
 
 
+def summaries():
+    return list(EmploymentSummary.select().order_by(EmploymentSummary.employment).tuples())
+
+
 def timed(function, runs):
     times = []
     for _ in range(runs):
@@ -198,7 +205,13 @@ def measure(args, name):
     start = time.perf_counter()
     body, org_ids = fill(database, name, rng, ids, writer)
     reset_sequences(database)
-    print(f'\nfilled in {time.perf_counter() - start:.1f} s ({args.url.split("://")[0]})')
+    print(f'\nfilled in {time.perf_counter() - start:.1f} s ({args.url.split("://")[0]}; the employment '
+          f'summaries written by the database\'s triggers as the rows arrived)')
+    kept = summaries()
+    with database.atomic() as transaction:  # recomputed from the rows, then put back as they were
+        summary.refresh(database)
+        assert summaries() == kept, 'the summaries kept by the triggers differ from a recomputation'
+        transaction.rollback()
     database.close()
 
     from app import create_app

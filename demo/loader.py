@@ -209,6 +209,8 @@ class _Loader(Organisations, Staff, Children):
     def finish(self):
         db = self.db
         with db.atomic():
+            if self.writer.postgres:  # a region of a million children outlasts a page's statement limit
+                db.execute_sql("SET LOCAL statement_timeout = '30min'")
             # Orders that no child landed in (small regions) are not kept.
             db.execute_sql('DELETE FROM "order" WHERE NOT EXISTS '
                            '(SELECT 1 FROM order_line WHERE order_line.order_id = "order".id)')

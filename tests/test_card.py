@@ -358,6 +358,39 @@ def test_fill_edge_cases(region):
     assert fill.filled == 0 and [code for code, *_ in fill.missing] == ['director', 'deputies', 'phone']
 
 
+def test_the_summed_fill_counts_as_the_card_does(region):
+    """filled_of (monitoring's sums in the database) and fill_of (the card's own list of what is
+    missing) read the same conditions: blanks, dates, numbers, the licence link or scan, managers
+    among current staff and the region's parameters, for organisations filled in different ways."""
+    import random
+    rng = random.Random(15)
+    required = CardParameter.create(region=region.region, name='Число кружков', kind='number', required=True)
+    CardParameter.create(region=region.region, name='Примечание', kind='text', required=False)
+    orgs = [region.odo, region.far_odo] + [builders.organisation(region.region, region.city, region.town, 'odo',
+                                                                 f'ДДТ № {n}') for n in range(12)]
+    texts = ['', '   ', 'Есть', None]
+    for n, org in enumerate(orgs):
+        values = {code: rng.choice(texts) for code in ('phone', 'email', 'founders', 'okpo', 'licence_url')}
+        values = {code: ('' if value is None else value) for code, value in values.items()}
+        values.update(licence_date=rng.choice([None, TODAY]), capacity=rng.choice([None, 0, 120]),
+                      licence_scan_name=rng.choice(['', 'scan.pdf']))
+        Organisation.update(values).where(Organisation.id == org.id).execute()
+        if n % 3 == 0:
+            chosen = builders.director(org, 'Директоров', 'Олег', f'Юрьевич{n}')
+            if n % 2:
+                Employment.update(dismissed_on=TODAY).where(Employment.id == chosen.id).execute()
+        if n % 2:
+            CardParameterValue.create(organisation=org, parameter=required, value=rng.choice(['  ', '12']))
+    ids = [org.id for org in orgs]
+    full = card.fill_of(ids)
+    summed = card.filled_of(ids)
+    assert {oid: (f.filled, f.required) for oid, f in summed.items()} == \
+        {oid: (f.filled, f.required) for oid, f in full.items()}
+    assert len({f.filled for f in full.values()}) > 3  # the cards differ
+    among = Organisation.select(Organisation.id).where(Organisation.id.in_(ids))
+    assert {oid: f.filled for oid, f in card.filled_of(among=among).items()} == {oid: f.filled for oid, f in full.items()}
+
+
 def test_fill_of_many_organisations_takes_a_fixed_number_of_queries(region):
     few = [region.odo.id, region.far_odo.id]
     many = [builders.organisation(region.region, region.city, region.town, 'odo', f'ДДТ № {n}').id

@@ -1,20 +1,24 @@
 """How complete staff cards and portfolios are: the fields the region requires, filled ÷ required.
 
 One rule for every screen and for monitoring.  Each check is written once, as a SQL condition
-over an employment (:func:`_conditions`); :func:`fill_of` reads those conditions per card (a fixed
-number of queries per 1,000 cards) and :func:`organisation_figures` sums the very same conditions
-per organisation in the database (one aggregated query per 20,000 organisations, the related rows
-pre-aggregated per employment), so the staff pages and monitoring cannot count differently.  The figure and its level are services.fill's,
-shared with the organisation card.
+over an employment joined with its person and its summary (:func:`_conditions`; the summary is
+what its educations, portfolio items and accounts amount to, kept by the database:
+services/staff/summary.py); :func:`fill_of` reads those conditions per card (a fixed number of
+queries per 1,000 cards) and :func:`organisation_figures` sums the very same conditions per
+organisation in the database (one aggregated query per 20,000 organisations), so the staff pages
+and monitoring cannot count differently.  The figure and its level are services.fill's, shared
+with the organisation card.
 """
 import contextlib
+import functools
+import operator
 from collections import namedtuple
 from dataclasses import dataclass
 
-from peewee import JOIN, Case, PostgresqlDatabase, fn
+from peewee import JOIN, SQL, Case, PostgresqlDatabase, fn
 
 import clock
-from models import Employment, EmploymentEducation, Organisation, Person, PortfolioItem, Region, User, db
+from models import Employment, EmploymentEducation, EmploymentSummary, Organisation, Person, PortfolioItem, Region, db
 from services.fill import Fill, measure as _measure
 from services.staff import settings
 from services.staff.settings import CARD_FIELDS, PORTFOLIO_FIELDS
@@ -58,11 +62,7 @@ def _text(column):
     return column.is_null(False) & (fn.TRIM(column) != '')
 
 
-def _exists(query):
-    return fn.EXISTS(query)
-
-
-def _item_has_gaps():
+def item_has_gaps():
     """A portfolio item lacks something (the SQL form of :func:`item_gaps`; a test keeps them equal)."""
     return (PortfolioItem.issued_on.is_null() | ~_text(PortfolioItem.issuer)
             | (PortfolioItem.kind.in_(COURSE_KINDS)
@@ -70,18 +70,11 @@ def _item_has_gaps():
                   | ~_text(PortfolioItem.document_number))))
 
 
-def _education_complete():
+def education_complete():
     """An education row with level, institution, year and speciality."""
     return (_text(EmploymentEducation.level) & _text(EmploymentEducation.institution)
             & EmploymentEducation.graduation_year.is_null(False) & (EmploymentEducation.graduation_year != 0)
             & _text(EmploymentEducation.speciality))
-
-
-def _item_checks(day):
-    """check code → the condition under which one portfolio item meets it."""
-    courses_since, attestation_since = years_before(day, COURSE_YEARS), years_before(day, ATTESTATION_YEARS)
-    return {'recent_course': PortfolioItem.kind.in_(COURSE_KINDS) & (PortfolioItem.issued_on >= courses_since),
-            'attestation': (PortfolioItem.kind == ATTESTATION) & (PortfolioItem.issued_on >= attestation_since)}
 
 
 def _own_conditions():
@@ -103,59 +96,42 @@ def _own_conditions():
 
 
 def _conditions(day):
-    """code → the condition under which an employment (joined with its person) has that field:
-    its own columns, and for its education, account and portfolio items an EXISTS of their rows."""
-    def items(*where):
-        return PortfolioItem.select(PortfolioItem.id).where(PortfolioItem.employment == Employment.id, *where)
-    item_checks = _item_checks(day)
+    """code → the condition under which an employment (joined with its person and its summary) has
+    that field: its own columns, and for its education, account and portfolio items its summary
+    (services/staff/summary.py: counts and latest dates the database keeps from those rows, built
+    from :func:`education_complete` and :func:`item_has_gaps`)."""
+    summary = EmploymentSummary
     return {
         **_own_conditions(),
-        'education': _exists(EmploymentEducation.select(EmploymentEducation.id).where(
-            EmploymentEducation.employment == Employment.id, _education_complete())),
-        'esia': _exists(User.select(User.id).where(User.person == Employment.person, User.esia_oid.is_null(False))),
-        'recent_course': _exists(items(item_checks['recent_course'])),
-        'attestation': _exists(items(item_checks['attestation'])),
-        'complete_items': _exists(items()) & ~_exists(items(_item_has_gaps())),
+        'education': summary.educations > 0,
+        'esia': summary.esia_accounts > 0,
+        'recent_course': summary.course_on >= years_before(day, COURSE_YEARS),
+        'attestation': summary.attestation_on >= years_before(day, ATTESTATION_YEARS),
+        'complete_items': (summary.items > 0) & (summary.item_gaps == 0),
     }
+
+
+def _with_summary(query):
+    """``query`` over Employment joined with its person and its summary (every check's columns)."""
+    return (query.join(Person, on=(Employment.person == Person.id))
+            .join_from(Employment, EmploymentSummary, JOIN.LEFT_OUTER,
+                       on=(EmploymentSummary.employment == Employment.id)))
 
 
 def _flag(condition):
     return Case(None, [(condition, 1)], 0)
 
 
-def _summed_per_organisation(day, organisations):
-    """A query of (organisation, current cards, the sum of each check in CHECKS order) over the
-    organisations (a list or a query of ids).  The same conditions as :func:`_conditions`, but the
-    education, account and portfolio rows are aggregated per employment once (GROUP BY) and joined,
-    instead of an EXISTS per card and check: at 200,000 cards that is the difference of seconds."""
-    jobs = Employment.select(Employment.id).where(Employment.organisation.in_(organisations),
-                                                  Employment.dismissed_on.is_null())
-    people = Employment.select(Employment.person).where(Employment.organisation.in_(organisations),
-                                                        Employment.dismissed_on.is_null())
-    item_checks = _item_checks(day)
-    items = (PortfolioItem.select(PortfolioItem.employment.alias('employment_id'),
-                                  fn.MAX(_flag(item_checks['recent_course'])).alias('recent_course'),
-                                  fn.MAX(_flag(item_checks['attestation'])).alias('attestation'),
-                                  fn.MAX(_flag(_item_has_gaps())).alias('gaps'))
-             .where(PortfolioItem.employment.in_(jobs)).group_by(PortfolioItem.employment).alias('items'))
-    educated = (EmploymentEducation.select(EmploymentEducation.employment.alias('employment_id'))
-                .where(EmploymentEducation.employment.in_(jobs), _education_complete())
-                .group_by(EmploymentEducation.employment).alias('educated'))
-    linked = (User.select(User.person.alias('person_id'))
-              .where(User.person.in_(people), User.esia_oid.is_null(False))
-              .group_by(User.person).alias('linked'))
-    conditions = {**_own_conditions(),
-                  'education': educated.c.employment_id.is_null(False),
-                  'esia': linked.c.person_id.is_null(False),
-                  'recent_course': items.c.recent_course == 1,
-                  'attestation': items.c.attestation == 1,
-                  'complete_items': items.c.employment_id.is_null(False) & (items.c.gaps == 0)}
-    return (Employment.select(Employment.organisation, fn.COUNT(Employment.id),
-                              *[fn.SUM(_flag(conditions[code])) for code in CHECKS])
-            .join(Person, on=(Employment.person == Person.id))
-            .join_from(Employment, items, JOIN.LEFT_OUTER, on=(items.c.employment_id == Employment.id))
-            .join_from(Employment, educated, JOIN.LEFT_OUTER, on=(educated.c.employment_id == Employment.id))
-            .join_from(Employment, linked, JOIN.LEFT_OUTER, on=(linked.c.person_id == Employment.person))
+def _summed_per_organisation(day, organisations, card_codes, portfolio_codes):
+    """A query of (organisation, current cards, card fields filled, portfolio fields filled, cards
+    linked to ЕСИА) over the organisations (a query of ids): the very conditions each card is read
+    with (:func:`_flags`), added up over the codes required and summed per organisation."""
+    flags = dict(zip(CHECKS, _flags(day)))
+
+    def filled(codes):
+        return fn.SUM(functools.reduce(operator.add, [flags[code] for code in codes])) if codes else SQL('0')
+    return (_with_summary(Employment.select(Employment.organisation, fn.COUNT(Employment.id), filled(card_codes),
+                                            filled(portfolio_codes), fn.SUM(flags['esia'])))
             .where(Employment.organisation.in_(organisations), Employment.dismissed_on.is_null())
             .group_by(Employment.organisation))
 
@@ -163,7 +139,7 @@ def _summed_per_organisation(day, organisations):
 def _flags(day):
     """Each check as a 0/1 column, in CHECKS order."""
     conditions = _conditions(day)
-    return [Case(None, [(conditions[code], 1)], 0) for code in CHECKS]
+    return [_flag(conditions[code]) for code in CHECKS]
 
 
 def item_gaps(item):
@@ -198,11 +174,11 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
-def _required_by_organisation(organisation_ids, among=None):
+def _required_by_organisation(organisation_ids):
     """{organisation id: (card codes, portfolio codes)} from each organisation's region."""
     ids = list(organisation_ids)
     region_of = {}
-    for part in ([among] if among is not None else _chunks(ids, ORGANISATION_CHUNK)):
+    for part in _chunks(ids, ORGANISATION_CHUNK):
         region_of.update(Organisation.select(Organisation.id, Organisation.region)
                          .where(Organisation.id.in_(part)).tuples())
     regions = {region.id: settings.required_fields(region)
@@ -217,8 +193,7 @@ def fill_of(employments, day=None):
     required = _required_by_organisation({oid for _, oid in pairs})
     result = {}
     for part in _chunks(pairs):
-        query = (Employment.select(Employment.id, Employment.organisation, *_flags(day))
-                 .join(Person, on=(Employment.person == Person.id))
+        query = (_with_summary(Employment.select(Employment.id, Employment.organisation, *_flags(day)))
                  .where(Employment.id.in_([eid for eid, _ in part])))
         with _planned_quickly():
             rows = list(query.tuples())
@@ -239,26 +214,28 @@ def fill_percentage(employment, day=None):
 def organisation_figures(organisation_ids, day=None, among=None):
     """{organisation id: OrganisationStaff} over the current staff of each organisation, summed
     in the database: fields filled on all its cards ÷ fields required on all of them (no staff:
-    nothing required), and how many of them sign in through ЕСИА.  ``among``: the same
-    organisations as a query of their ids, which the database reads instead of a long list."""
+    nothing required), and how many of them sign in through ЕСИА; one query per region.
+    ``among``: the same organisations as a query of their ids, which the database reads instead
+    of a long list."""
     day = day or today()
     ids = list(organisation_ids)
-    required = _required_by_organisation(ids, among)
-    sums = {}
+    sums, required = {}, {}
     for part in ([among] if among is not None else _chunks(ids, ORGANISATION_CHUNK)):
-        query = _summed_per_organisation(day, part)
-        with _planned_quickly():
-            rows = list(query.tuples())
-        for organisation_id, count, *filled in rows:
-            sums[organisation_id] = (count, dict(zip(CHECKS, (int(n or 0) for n in filled))))
+        present = Organisation.select(Organisation.region).distinct().where(Organisation.id.in_(part))
+        for region in Region.select().where(Region.id.in_(present)):
+            codes = required[region.id] = settings.required_fields(region)
+            query = _summed_per_organisation(day, Organisation.select(Organisation.id).where(
+                Organisation.id.in_(part), Organisation.region == region.id), *codes)
+            with _planned_quickly():
+                # The driver's tuples: 20,000 rows of plain integers need no converters.
+                for organisation_id, count, card, portfolio, esia in db.execute_sql(*query.sql()).fetchall():
+                    sums[organisation_id] = (count, int(card), int(portfolio), int(esia), region.id)
     result = {}
     for oid in ids:
-        count, filled = sums.get(oid, (0, dict.fromkeys(CHECKS, 0)))
-        card_codes, portfolio_codes = required.get(oid, ((), ()))
-        result[oid] = OrganisationStaff(
-            Fill(sum(filled[code] for code in card_codes), count * len(card_codes)),
-            Fill(sum(filled[code] for code in portfolio_codes), count * len(portfolio_codes)),
-            Fill(filled['esia'], count), count)
+        count, card, portfolio, esia, region_id = sums.get(oid, (0, 0, 0, 0, None))
+        card_codes, portfolio_codes = required.get(region_id, ((), ()))
+        result[oid] = OrganisationStaff(Fill(card, count * len(card_codes)),
+                                        Fill(portfolio, count * len(portfolio_codes)), Fill(esia, count), count)
     return result
 
 
