@@ -9,7 +9,8 @@ administrator the registry search page after a surname search (the whole page, 5
 Chrome DevTools' network emulation sets the link.  Prints first contentful paint, the load
 event, the bytes of HTML and CSS (what the first paint needs) and of everything, as
 transferred (compressed).  Targets (issue 19): sign-in first paint ≤ 1.5 s and load ≤ 3 s;
-the search page ≤ 3 s; HTML and CSS of a first visit ≤ 8 KB compressed.
+the search page ≤ 3 s; HTML and CSS of a first visit (the sign-in page: nothing else opens
+before signing in) ≤ 8 KB compressed.
 """
 import argparse
 import hashlib
@@ -88,8 +89,10 @@ def main(argv=None):
     base = f'http://127.0.0.1:{server.server_port}'
     search = search_bench.request_path('surname', order, {'applied': 1, 'surname': 'Ив', 'size': 50})
     cookie = {'name': 'kruzhok_session', 'value': key, 'url': base}
-    pages = [('sign-in page /login', base + '/login', None, (1500, 3000)),
-             ('search page after a search (50 rows)', base + search, cookie, (None, 3000))]
+    # A first visit is the sign-in page (nothing else opens before signing in): its HTML and CSS
+    # have the 8 KB budget; the search page, with a cold cache, its load time.
+    pages = [('sign-in page /login', base + '/login', None, (1500, 3000, 8)),
+             ('search page after a search (50 rows)', base + search, cookie, (None, 3000, None))]
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -97,7 +100,7 @@ def main(argv=None):
             print(f'code: {args.code}; link: 300 ms, 50 kbit/s, cache disabled; '
                   f'load average {os.getloadavg()[0]:.2f}')
             print(f'{"page":<40}{"first paint":>13}{"load":>9}{"HTML+CSS":>10}{"all":>9}  htmx')
-            for label, url, who, (paint_target, load_target) in pages:
+            for label, url, who, (paint_target, load_target, bytes_target) in pages:
                 runs = [visit(browser, url, who) for _ in range(args.runs)]
                 paint = statistics.median(r['paint'] or float('nan') for r in runs)
                 load = statistics.median(r['load'] for r in runs)
@@ -108,7 +111,9 @@ def main(argv=None):
                 if paint_target:
                     verdict.append(f'first paint {paint:.0f} ms (target ≤ {paint_target})')
                 verdict.append(f'load {load:.0f} ms (target ≤ {load_target})')
-                verdict.append(f'HTML+CSS {(first["html"] + first["css"]) / 1024:.1f} KB (target ≤ 8)')
+                if bytes_target:
+                    verdict.append(f'HTML+CSS {(first["html"] + first["css"]) / 1024:.1f} KB '
+                                   f'(a first visit\'s, target ≤ {bytes_target})')
                 print('    ' + '; '.join(verdict))
             browser.close()
     finally:
