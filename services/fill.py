@@ -5,7 +5,11 @@ Percentages are floored to tenths, so «100 %» means every field and a figure s
 below 80 % wherever it is counted.  Levels (the seed's): 90–100 % high, 80–89,9 % medium,
 below 80 % low.
 """
+import functools
+import operator
 from dataclasses import dataclass, field
+
+from peewee import SQL, Case, fn
 
 HIGH, MEDIUM = 900, 800  # tenths of a percent
 LEVELS = {'high': 'высокий', 'medium': 'средний', 'low': 'низкий'}
@@ -65,3 +69,20 @@ def measure(checks, codes, labels):
     (label, anchor) for each missing one."""
     missing = [(code, *labels(code)) for code in codes if not checks[code]]
     return Fill(len(codes) - len(missing), len(codes), missing)
+
+
+# --- The SQL side: each check of a card is a condition the database evaluates ------------
+
+def text_filled(column):
+    """A text field is filled: not null and not only spaces."""
+    return column.is_null(False) & (fn.TRIM(column) != '')
+
+
+def flag(condition):
+    """1 where ``condition`` holds, else 0 (NULL counts as not filled)."""
+    return Case(None, [(condition, 1)], 0)
+
+
+def filled_count(conditions):
+    """How many of ``conditions`` hold, as one SQL expression (0 for none)."""
+    return functools.reduce(operator.add, [flag(c) for c in conditions]) if conditions else SQL('0')

@@ -9,15 +9,12 @@ parameter values; once per call the regions' required lists and their required p
 however many organisations, for monitoring's tables.  The figure and its level are services.fill's
 (shared with the staff cards and monitoring).
 """
-import functools
-import operator
-
-from peewee import SQL, Case, CharField, TextField, fn
+from peewee import SQL, CharField, TextField, fn
 
 from models import CardParameter, CardParameterValue, Employment, Organisation, OrganisationManager, Region, db
 from services.card import fields
 from services.card.settings import required_of
-from services.fill import Fill, measure
+from services.fill import Fill, filled_count, flag, measure, text_filled
 
 CHUNK = 1000
 LONG_CHUNK = 20_000  # ids per summed query: below SQLite's 32,766 variables
@@ -27,9 +24,7 @@ CODES = list(fields.FIELDS)
 
 def _filled(column):
     """A field holds a value: text that is not only spaces; a date, a number or a choice not null."""
-    if isinstance(column, (CharField, TextField)):
-        return column.is_null(False) & (fn.TRIM(column) != '')
-    return column.is_null(False)
+    return text_filled(column) if isinstance(column, (CharField, TextField)) else column.is_null(False)
 
 
 def _managed(director):
@@ -56,10 +51,6 @@ def _parameter_filled(parameter_id):
         fn.TRIM(CardParameterValue.value) != ''))
 
 
-def _flag(condition):
-    return Case(None, [(condition, 1)], 0)
-
-
 def _regions(region_ids):
     """{region id: (standard codes required, [(code, name, parameter id) of required parameters])}."""
     regions = {rid: (required_of(setting), [])
@@ -80,7 +71,7 @@ def fill_of(organisation_ids):
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         rows += list(Organisation.select(Organisation.id, Organisation.region,
-                                         *[_flag(checks_of[code]) for code in CODES])
+                                         *[flag(checks_of[code]) for code in CODES])
                      .where(Organisation.id.in_(chunk)).tuples())
         valued.update(CardParameterValue.select(CardParameterValue.organisation, CardParameterValue.parameter)
                       .where(CardParameterValue.organisation.in_(chunk),
@@ -111,10 +102,8 @@ def filled_of(organisation_ids=None, among=None):
         present = [rid for (rid,) in Organisation.select(Organisation.region).distinct()
                    .where(Organisation.id.in_(part)).tuples()]
         for region_id, (required, parameters) in _regions(present).items():
-            flags = ([_flag(checks_of[code]) for code in required]
-                     + [_flag(_parameter_filled(pid)) for _, _, pid in parameters])
-            total = len(flags)
-            filled = functools.reduce(operator.add, flags) if flags else SQL('0')
+            both = [checks_of[code] for code in required] + [_parameter_filled(pid) for _, _, pid in parameters]
+            total, filled = len(both), filled_count(both)
             query = Organisation.select(Organisation.id, filled).where(Organisation.id.in_(part),
                                                                        Organisation.region == region_id)
             for organisation_id, count in db.execute_sql(*query.sql()).fetchall():

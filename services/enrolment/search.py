@@ -13,7 +13,7 @@ from peewee import SQL, Select, fn
 
 from compiled import compiled
 from keys import prefix_upper_bound
-from models import GENDERS, IdentityDocument, Person
+from models import IdentityDocument, Person
 from services import paging
 
 def prefix_range(column, key):
@@ -65,14 +65,8 @@ def documents_matching(series, number):
 class FoundPerson(namedtuple('FoundPerson', 'id surname name patronymic birth_date gender snils')):
     """A result row of the search, as a tuple: what the row shows and nothing more."""
     __slots__ = ()
-
-    @property
-    def full_name(self):
-        return ' '.join(p for p in (self.surname, self.name, self.patronymic) if p)
-
-    @property
-    def gender_label(self):
-        return GENDERS.get(self.gender, '')
+    full_name = Person.full_name  # the model's own properties: they read only these columns
+    gender_label = Person.gender_label
 
 
 def search_page(f, number, size):

@@ -10,16 +10,14 @@ and monitoring cannot count differently.  The figure and its level are services.
 with the organisation card.
 """
 import contextlib
-import functools
-import operator
 from collections import namedtuple
 from dataclasses import dataclass
 
-from peewee import JOIN, SQL, Case, PostgresqlDatabase, fn
+from peewee import JOIN, PostgresqlDatabase, fn
 
 import clock
 from models import Employment, EmploymentEducation, EmploymentSummary, Organisation, Person, PortfolioItem, Region, db
-from services.fill import Fill, measure as _measure
+from services.fill import Fill, filled_count, flag, measure as _measure, text_filled as _text
 from services.staff import settings
 from services.staff.settings import CARD_FIELDS, PORTFOLIO_FIELDS
 
@@ -55,11 +53,6 @@ def years_before(day, years):
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
-
-
-def _text(column):
-    """Filled text: not null and not only spaces."""
-    return column.is_null(False) & (fn.TRIM(column) != '')
 
 
 def item_has_gaps():
@@ -118,20 +111,16 @@ def _with_summary(query):
                        on=(EmploymentSummary.employment == Employment.id)))
 
 
-def _flag(condition):
-    return Case(None, [(condition, 1)], 0)
-
-
 def _summed_per_organisation(day, organisations, card_codes, portfolio_codes):
     """A query of (organisation, current cards, card fields filled, portfolio fields filled, cards
     linked to ЕСИА) over the organisations (a query of ids): the very conditions each card is read
-    with (:func:`_flags`), added up over the codes required and summed per organisation."""
-    flags = dict(zip(CHECKS, _flags(day)))
+    with (:func:`_conditions`), added up over the codes required and summed per organisation."""
+    conditions = _conditions(day)
 
     def filled(codes):
-        return fn.SUM(functools.reduce(operator.add, [flags[code] for code in codes])) if codes else SQL('0')
+        return fn.SUM(filled_count([conditions[code] for code in codes]))
     return (_with_summary(Employment.select(Employment.organisation, fn.COUNT(Employment.id), filled(card_codes),
-                                            filled(portfolio_codes), fn.SUM(flags['esia'])))
+                                            filled(portfolio_codes), filled(['esia'])))
             .where(Employment.organisation.in_(organisations), Employment.dismissed_on.is_null())
             .group_by(Employment.organisation))
 
@@ -139,7 +128,7 @@ def _summed_per_organisation(day, organisations, card_codes, portfolio_codes):
 def _flags(day):
     """Each check as a 0/1 column, in CHECKS order."""
     conditions = _conditions(day)
-    return [_flag(conditions[code]) for code in CHECKS]
+    return [flag(conditions[code]) for code in CHECKS]
 
 
 def item_gaps(item):
